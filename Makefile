@@ -1,0 +1,61 @@
+# TwitchCheck: `make run` to chat, `make test` to check everything. Both set up .venv themselves.
+SHELL := /bin/bash
+PYTHON ?= python3.10
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL := models/twitchcheck.tar.gz
+# Everything that changes the trained model.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') \
+	$(wildcard bot/knowledge.py components/*.py bot/emergency.py)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: setup train run shell actions validate lint test test-conversations test-nlu clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# Trains only when the data or the configuration changed since the last model.
+train: $(MODEL)
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(BIN)/rasa train --fixed-model-name twitchcheck --out models
+	touch $@
+
+run: $(MODEL)
+	scripts/run.sh
+
+shell: $(MODEL)
+	scripts/run.sh shell
+
+actions: $(VENV)/.installed
+	$(BIN)/rasa run actions --actions actions --port 5055
+
+validate: $(VENV)/.installed
+	$(BIN)/python scripts/validate.py
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check bot actions components tests scripts
+
+test: validate lint $(MODEL)
+	$(BIN)/python -m pytest
+	$(MAKE) test-conversations test-nlu
+
+test-conversations: $(MODEL)
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/conversations \
+		--fail-on-prediction-errors --out results/conversations
+
+# Questions never used in training; fails below 0.90 accuracy for intents or FAQ retrieval.
+test-nlu: $(MODEL)
+	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/data/nlu_heldout --out results/heldout
+	$(BIN)/python scripts/check_nlu_accuracy.py results/heldout --minimum 0.90
+
+clean:
+	rm -rf models results .rasa

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Starts the action server (5055) and Rasa (5005: REST and Socket.IO), in the foreground.
+# `scripts/run.sh shell` chats in this terminal instead. Ctrl-C stops every process started here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+MODEL=models/twitchcheck.tar.gz
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+RASA_PORT=${RASA_PORT:-5005}
+export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all INT TERM EXIT
+
+"$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
+pids+=($!)
+for _ in $(seq 1 120); do
+  curl -sf "http://localhost:$ACTIONS_PORT/health" >/dev/null && break
+  sleep 0.5
+done
+
+if [ "${1:-}" = "shell" ]; then
+  "$BIN/rasa" shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT"
+  exit
+fi
+
+cat <<MSG
+
+  TwitchCheck is starting on http://localhost:$RASA_PORT (ready when Rasa says "Rasa server is up and running").
+  Chat over REST:
+    curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
+  Or chat in a terminal instead: stop this (Ctrl-C) and run  make shell
+  Ctrl-C stops everything.
+
+MSG
+"$BIN/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml --port "$RASA_PORT" &
+pids+=($!)
+wait -n "${pids[@]}"
