@@ -25,6 +25,7 @@ class KnowledgeBaseError(ValueError):
 class Source:
     id: str
     title: str
+    kind: str = "article"
     publisher: str | None = None
     published: str | None = None
 
@@ -61,6 +62,9 @@ class KnowledgeBase:
         """The topics offered when someone wants to ask something but has not said what."""
         return [self.topics[topic_id] for topic_id in self.menu]
 
+    def articles(self) -> list[Source]:
+        return [source for source in self.sources.values() if source.kind == "article"]
+
     def citation(self, topic: Topic) -> str:
         """The line that follows every answer, naming where its facts come from."""
         return "Source: " + "; ".join(source.citation for source in topic.sources)
@@ -78,6 +82,7 @@ def _read_sources(path: Path) -> dict[str, Source]:
         source_id: Source(
             id=source_id,
             title=str(_require(entry, "title", f"source {source_id}")),
+            kind=str(entry.get("kind") or "article"),
             publisher=entry.get("publisher"),
             published=entry.get("published"),
         )
