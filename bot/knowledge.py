@@ -122,7 +122,9 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         missing = [r for r in topic.related if r not in topics or r == topic.id]
         if missing:
             raise KnowledgeBaseError(f"topic {topic.id}: related topics {missing} do not exist")
-    menu = tuple((yaml.safe_load((directory / "menu.yml").read_text(encoding="utf-8")) or {}).get("menu") or ())
+    menu = tuple(
+        (yaml.safe_load((directory / "menu.yml").read_text(encoding="utf-8")) or {}).get("menu") or ()
+    )
     unknown_menu = [topic_id for topic_id in menu if topic_id not in topics]
     if unknown_menu:
         raise KnowledgeBaseError(f"menu.yml: topics {unknown_menu} do not exist")

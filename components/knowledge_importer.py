@@ -7,7 +7,7 @@ examples, with the topic's answer as its response.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Union
+from typing import Any, Dict, List, Optional, Union
 
 import yaml
 from rasa.shared.core.domain import Domain
@@ -44,9 +44,9 @@ class KnowledgeBaseImporter(TrainingDataImporter):
 
     def __init__(
         self,
-        config_file: Optional[Text] = None,
-        domain_path: Optional[Text] = None,
-        training_data_paths: Optional[Union[List[Text], Text]] = None,
+        config_file: Optional[str] = None,
+        domain_path: Optional[str] = None,
+        training_data_paths: Optional[Union[List[str], str]] = None,
         **kwargs: Any,
     ) -> None:
         self._config_file = config_file
@@ -63,8 +63,8 @@ class KnowledgeBaseImporter(TrainingDataImporter):
     def get_config(self) -> Dict:
         return {}
 
-    def get_config_file_for_auto_config(self) -> Optional[Text]:
+    def get_config_file_for_auto_config(self) -> Optional[str]:
         return self._config_file
 
-    def get_nlu_data(self, language: Optional[Text] = "en") -> TrainingData:
+    def get_nlu_data(self, language: Optional[str] = "en") -> TrainingData:
         return RasaYAMLReader().reads(knowledge_base_as_rasa_yaml(knowledge_base()))
