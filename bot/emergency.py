@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
+from bot.negation import Negation, negation
+
 SCREEN_FILE = Path(__file__).resolve().parent.parent / "data" / "emergency_screen.yml"
-NEGATION_WINDOW_WORDS = 5
-_WORD = re.compile(r"[a-z']+")
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,7 @@ class EmergencySign:
 @dataclass(frozen=True)
 class EmergencyScreen:
     signs: tuple[tuple[str, str, re.Pattern[str]], ...]
-    negation_cues: frozenset[str]
-    clause_break: re.Pattern[str]
-
-    def _negated(self, text_before: str) -> bool:
-        clause = self.clause_break.split(text_before)[-1]
-        window = _WORD.findall(clause)[-NEGATION_WINDOW_WORDS:]
-        return any(word in self.negation_cues or word.endswith("n't") for word in window) or any(
-            " " in cue and cue in " ".join(window) for cue in self.negation_cues
-        )
+    negation: Negation
 
     def reasons(self, sign_ids: list[str]) -> list[str]:
         """The person-facing reason of each sign id, in the given order; unknown ids are skipped."""
@@ -49,7 +41,7 @@ class EmergencyScreen:
         found = []
         for sign_id, reason, pattern in self.signs:
             for match in pattern.finditer(normalised):
-                if not self._negated(normalised[: match.start()]):
+                if not self.negation.cancels(normalised[: match.start()]):
                     found.append(EmergencySign(sign_id, reason, match.group(0)))
                     break
         return found
@@ -57,7 +49,6 @@ class EmergencyScreen:
 
 def load_screen(path: Path = SCREEN_FILE) -> EmergencyScreen:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    breaks = sorted(raw["clause_breaks"], key=len, reverse=True)
     return EmergencyScreen(
         signs=tuple(
             (
@@ -67,8 +58,7 @@ def load_screen(path: Path = SCREEN_FILE) -> EmergencyScreen:
             )
             for sign_id, entry in raw["signs"].items()
         ),
-        negation_cues=frozenset(raw["negation_cues"]),
-        clause_break=re.compile(r"[.,;:!?]|\b(?:" + "|".join(re.escape(b) for b in breaks) + r")\b"),
+        negation=negation(),
     )
 
 

@@ -7,7 +7,7 @@ still answer a question the person may have meant.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,11 +28,11 @@ class EmergencyScreen(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "EmergencyScreen":
+    ) -> EmergencyScreen:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -46,7 +46,9 @@ class EmergencyScreen(GraphComponent):
                 continue
             emergency = {"name": EMERGENCY_INTENT, "confidence": 1.0}
             previous_ranking = [
-                entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get("name") != EMERGENCY_INTENT
+                entry
+                for entry in message.get(INTENT_RANKING_KEY) or []
+                if entry.get("name") != EMERGENCY_INTENT
             ]
             message.set(INTENT, emergency, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [emergency, *previous_ranking], add_to_output=True)

@@ -1,0 +1,52 @@
+"""The emergency screen: what must be escalated at once, and what must not be mistaken for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.emergency import emergency_screen, screen_message
+
+ESCALATED = [
+    ("I can't breathe", "breathing_difficulty"),
+    ("help, i cant breathe and my chest twitches", "breathing_difficulty"),
+    ("I'm having trouble breathing", "breathing_difficulty"),
+    ("short of breath and twitching all over", "breathing_difficulty"),
+    ("no fever but I can't catch my breath", "breathing_difficulty"),
+    ("my face is drooping on one side", "sudden_weakness"),
+    ("my left arm suddenly went weak", "sudden_weakness"),
+    ("I think I'm having a stroke", "sudden_weakness"),
+    ("my son is having a seizure", "seizure"),
+    ("she's convulsing", "seizure"),
+    ("I stepped on a rusty nail and now my jaw is stiff", "tetanus_signs"),
+    ("got bitten by a dog last week and my neck is rigid", "tetanus_signs"),
+    ("I can't open my mouth", "tetanus_signs"),
+    ("lockjaw", "tetanus_signs"),
+    ("I\u2019m having a seizure", "seizure"),
+]
+NOT_ESCALATED = [
+    "can coffee make my muscles twitch?",
+    "I don't have any trouble breathing",
+    "no seizures, just an eyelid twitch",
+    "can anti-seizure medicines cause twitching?",
+    "my calf has twitched for 3 weeks, no weakness",
+    "what is a hypnic jerk",
+    "is this ALS?",
+    "I'm not short of breath",
+    "without any difficulty breathing, my thumb jumps",
+]
+
+
+@pytest.mark.parametrize(("message", "sign"), ESCALATED)
+def test_emergencies_are_recognised(message: str, sign: str) -> None:
+    assert sign in [found.id for found in screen_message(message)]
+
+
+@pytest.mark.parametrize("message", NOT_ESCALATED)
+def test_ordinary_questions_and_denials_are_not_escalated(message: str) -> None:
+    assert screen_message(message) == []
+
+
+def test_every_sign_has_a_reason_for_the_person() -> None:
+    screen = emergency_screen()
+    ids = [sign_id for sign_id, _, _ in screen.signs]
+    assert len(screen.reasons(ids)) == len(ids) and all(screen.reasons(ids))
