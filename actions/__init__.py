@@ -1,0 +1,1 @@
+"""Rasa SDK actions: each turns a tracker into a call of `bot` and the result into messages."""

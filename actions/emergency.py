@@ -1,0 +1,57 @@
+"""Emergency escalation: the instruction to call emergency services comes first, before anything else."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.check_in import end_active_check_in
+from actions.faq import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
+from bot.emergency import emergency_screen
+from bot.knowledge import knowledge_base
+from bot.triage import red_flag_rules
+
+EMERGENCY_LEVEL = "emergency"
+EMERGENCY_SIGN_ENTITY = "emergency_sign"
+
+
+def emergency_instruction(sign_ids: List[str]) -> str:
+    """Why this is an emergency (the signs the person described) and the fixed emergency wording."""
+    reasons = emergency_screen().reasons(sign_ids)
+    wording = red_flag_rules().levels[EMERGENCY_LEVEL]
+    return " ".join([*reasons, wording.headline, wording.what_to_do])
+
+
+def asked_about_a_topic(latest_message: Dict[str, Any]) -> bool:
+    """True when, but for the emergency, the message read as a question to the knowledge base."""
+    ranking = [entry.get("name") for entry in latest_message.get("intent_ranking") or []]
+    others = [name for name in ranking if name != EMERGENCY_LEVEL]
+    return bool(others) and others[0] == "faq"
+
+
+class ActionEmergency(Action):
+    """Escalates, and ends a running check-in: the person should be calling for help, not answering."""
+
+    def name(self) -> str:
+        return "action_emergency"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        signs = list(dict.fromkeys(tracker.get_latest_entity_values(EMERGENCY_SIGN_ENTITY)))
+        dispatcher.utter_message(
+            text=emergency_instruction(signs),
+            json_message={"type": "emergency", "level": EMERGENCY_LEVEL, "signs": signs},
+        )
+        # Someone asking "what is lockjaw?" is escalated too; the question still gets its answer.
+        topic_id, confidence = retrieved_topic(tracker.latest_message)
+        kb = knowledge_base()
+        topic = kb.topic(topic_id) if topic_id else None
+        if topic and confidence >= MIN_TOPIC_CONFIDENCE and asked_about_a_topic(tracker.latest_message):
+            dispatcher.utter_message(
+                text="If you were asking in general rather than describing what is happening now:"
+            )
+            send_answer(dispatcher, kb, topic)
+        return end_active_check_in(tracker)

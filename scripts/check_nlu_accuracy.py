@@ -1,0 +1,47 @@
+"""Fails when the held-out NLU evaluation falls below a minimum accuracy.
+
+Reads the reports `rasa test nlu` writes (intent_report.json, response_selection_report.json), prints
+the accuracy of intents and of FAQ retrieval with the questions it got wrong, and exits 1 below the minimum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def accuracy(report_dir: Path, report: str, errors: str) -> tuple[float, list[dict]]:
+    scores = json.loads((report_dir / report).read_text())
+    error_file = report_dir / errors
+    wrong = json.loads(error_file.read_text()) if error_file.exists() else []
+    return float(scores["accuracy"]), wrong
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("report_dir", type=Path)
+    parser.add_argument("--minimum", type=float, default=0.90)
+    args = parser.parse_args(argv)
+    failed = False
+    for name, report, errors in (
+        ("intents", "intent_report.json", "intent_errors.json"),
+        ("FAQ retrieval", "response_selection_report.json", "response_selection_errors.json"),
+    ):
+        score, wrong = accuracy(args.report_dir, report, errors)
+        ok = score >= args.minimum
+        failed |= not ok
+        print(
+            f"{name}: accuracy {score:.3f} on held-out questions (minimum {args.minimum:.2f}) "
+            f"{'OK' if ok else 'TOO LOW'}"
+        )
+        for error in wrong:
+            expected = error.get("intent_response_key_target") or error.get("intent")
+            predicted = error.get("intent_response_key_prediction") or error.get("intent_prediction") or {}
+            print(f"  - {error.get('text')!r}: expected {expected}, got {predicted.get('name')}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

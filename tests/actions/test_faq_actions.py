@@ -1,0 +1,97 @@
+"""FAQ actions on real Tracker and CollectingDispatcher objects, with no server and no network."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import ActionAnswerFaq, ActionListTopics, ActionSuggestTopics
+from bot.knowledge import knowledge_base
+
+KB = knowledge_base()
+
+
+def tracker_after(
+    text: str,
+    intent: str = "faq",
+    topic_ranking: list[tuple[str, float]] = (),
+    entities: list[dict[str, Any]] = (),
+) -> Tracker:
+    """A tracker whose latest message was classified as Rasa would: intent and FAQ retrieval."""
+    ranking = [
+        {"intent_response_key": f"faq/{topic}", "confidence": confidence}
+        for topic, confidence in topic_ranking
+    ]
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "intent_ranking": [{"name": intent, "confidence": 0.9}],
+        "entities": list(entities),
+        "response_selector": {
+            "faq": {"response": ranking[0] if ranking else {}, "ranking": ranking},
+        },
+    }
+    return Tracker("someone", {}, latest, [], False, None, {}, "action_listen")
+
+
+def run(action: Action, tracker: Tracker) -> CollectingDispatcher:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    assert events == []
+    return dispatcher
+
+
+def test_answer_cites_its_source_and_offers_related_topics() -> None:
+    dispatcher = run(
+        ActionAnswerFaq(), tracker_after("can coffee make me twitch", topic_ranking=[("caffeine", 0.93)])
+    )
+    [message] = dispatcher.messages
+    caffeine = KB.topics["caffeine"]
+    assert message["text"].startswith(caffeine.answer)
+    assert "Source: “" in message["text"]
+    for source in caffeine.sources:
+        assert source.title in message["text"]
+    assert [b["title"] for b in message["buttons"]] == [t.title for t in KB.related_topics(caffeine)]
+    assert message["buttons"][0]["payload"] == f'/faq{{"topic": "{caffeine.related[0]}"}}'
+
+
+def test_a_related_topic_button_answers_that_topic() -> None:
+    tracker = tracker_after('/faq{"topic": "sleep"}', entities=[{"entity": "topic", "value": "sleep"}])
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["sleep"].answer)
+
+
+def test_an_unsure_retrieval_offers_the_closest_topics_instead_of_guessing() -> None:
+    tracker = tracker_after("twitchy thing", topic_ranking=[("caffeine", 0.15), ("sleep", 0.12), ("bfs", 0.1)])
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert "Did you mean" in message["text"]
+    assert [b["title"] for b in message["buttons"]] == [
+        KB.topics[t].title for t in ("caffeine", "sleep", "bfs")
+    ]
+
+
+def test_an_unknown_topic_in_a_payload_gets_the_menu_not_a_crash() -> None:
+    tracker = tracker_after('/faq{"topic": "nonsense"}', entities=[{"entity": "topic", "value": "nonsense"}])
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert [b["title"] for b in message["buttons"]] == [t.title for t in KB.menu_topics()]
+
+
+def test_fallback_offers_topics_rather_than_a_dead_end() -> None:
+    tracker = tracker_after(
+        "blorp", intent="nlu_fallback", topic_ranking=[("eyelid_twitching", 0.3), ("sleep", 0.2)]
+    )
+    [message] = run(ActionSuggestTopics(), tracker).messages
+    assert message["buttons"] and "rephrase" in message["text"]
+
+
+def test_fallback_without_any_guess_offers_the_menu() -> None:
+    [message] = run(ActionSuggestTopics(), tracker_after("blorp", intent="nlu_fallback")).messages
+    assert [b["title"] for b in message["buttons"]] == [t.title for t in KB.menu_topics()]
+
+
+def test_topic_list_shows_the_menu() -> None:
+    [message] = run(ActionListTopics(), tracker_after("ask a question", intent="ask_question")).messages
+    assert len(message["buttons"]) == len(KB.menu)

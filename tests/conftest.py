@@ -1,0 +1,126 @@
+"""Shared fixtures. `assistant` runs the real stack: the action server and Rasa with the trained model,
+on free ports with a throwaway SQLite tracker store, once per test session."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "twitchcheck.tar.gz"
+RASA = Path(sys.executable).with_name("rasa")
+START_TIMEOUT_SECONDS = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up in {START_TIMEOUT_SECONDS}s:\n{log.read_text()[-4000:]}")
+
+
+@dataclass
+class Assistant:
+    """A running TwitchCheck: send messages over the REST channel as a person would."""
+
+    url: str
+    database: Path
+
+    def send(self, sender: str, message: str) -> list[dict[str, Any]]:
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    @staticmethod
+    def text(replies: list[dict[str, Any]]) -> str:
+        return "\n".join(reply.get("text", "") for reply in replies if reply.get("text"))
+
+    @staticmethod
+    def buttons(replies: list[dict[str, Any]]) -> list[dict[str, str]]:
+        return [button for reply in replies for button in reply.get("buttons") or []]
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it for you)")
+    workdir = tmp_path_factory.mktemp("assistant")
+    actions_port, rasa_port = free_port(), free_port()
+    database = workdir / "conversations.db"
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{database}"\n'
+    )
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    processes = []
+    try:
+        for name, command, health in (
+            (
+                "actions",
+                [str(RASA), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+                f"http://127.0.0.1:{actions_port}/health",
+            ),
+            (
+                "rasa",
+                [
+                    str(RASA),
+                    "run",
+                    "--model",
+                    str(MODEL),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(ROOT / "credentials.yml"),
+                    "--port",
+                    str(rasa_port),
+                ],
+                f"http://127.0.0.1:{rasa_port}/webhooks/rest/",
+            ),
+        ):
+            log = workdir / f"{name}.log"
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+            )
+            processes.append(process)
+            _wait_until_up(health, process, log)
+        yield Assistant(url=f"http://127.0.0.1:{rasa_port}", database=database)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
