@@ -7,11 +7,32 @@ import pytest
 from bot.findings import BODY_PARTS, FINDINGS, GROUPS, MEDICATION_CLASSES, FindingsError, validate_findings
 
 YES_NO = {
-    "weakness", "muscle_wasting", "speech_change", "swallowing_difficulty", "breathing_difficulty",
-    "vision_change", "numbness", "balance_problems", "spreading", "cramps", "systemic_symptoms", "fever",
-    "wound_or_bite", "jaw_or_neck_stiffness", "palpitations", "sudden_weakness", "seizure",
-    "family_history", "when_falling_asleep", "nicotine", "stimulants", "stress", "hard_exercise",
-    "dehydrated", "b6_supplements",
+    "weakness",
+    "muscle_wasting",
+    "speech_change",
+    "swallowing_difficulty",
+    "breathing_difficulty",
+    "vision_change",
+    "numbness",
+    "balance_problems",
+    "spreading",
+    "cramps",
+    "systemic_symptoms",
+    "fever",
+    "wound_or_bite",
+    "jaw_or_neck_stiffness",
+    "palpitations",
+    "sudden_weakness",
+    "seizure",
+    "unspecified_emergency_sign",
+    "family_history",
+    "when_falling_asleep",
+    "nicotine",
+    "stimulants",
+    "stress",
+    "hard_exercise",
+    "dehydrated",
+    "b6_supplements",
 }
 NUMBERS = {"duration_days", "caffeine_cups_per_day", "sleep_hours"}
 
@@ -40,7 +61,12 @@ def test_every_finding_sits_in_exactly_one_group() -> None:
 def test_emergency_screen_group_is_asked_as_one_block() -> None:
     names = [finding.name for finding in GROUPS["emergency_screen"]]
     assert names == [
-        "breathing_difficulty", "sudden_weakness", "seizure", "wound_or_bite", "jaw_or_neck_stiffness"
+        "unspecified_emergency_sign",
+        "breathing_difficulty",
+        "sudden_weakness",
+        "seizure",
+        "wound_or_bite",
+        "jaw_or_neck_stiffness",
     ]
 
 
@@ -54,11 +80,24 @@ def test_every_finding_can_be_asked_and_explained(name: str) -> None:
 
 def test_valid_findings_come_back_read_only_with_lists_as_tuples() -> None:
     findings = validate_findings(
-        {"location": ["calf", "calf", "foot"], "duration_days": 3, "frequency": "daily", "weakness": False,
-         "sleep_hours": 6.5, "medications": [], "fever": None}
+        {
+            "location": ["calf", "calf", "foot"],
+            "duration_days": 3,
+            "frequency": "daily",
+            "weakness": False,
+            "sleep_hours": 6.5,
+            "medications": [],
+            "fever": None,
+        }
     )
-    assert dict(findings) == {"location": ("calf", "foot"), "duration_days": 3, "frequency": "daily",
-                              "weakness": False, "sleep_hours": 6.5, "medications": ()}
+    assert dict(findings) == {
+        "location": ("calf", "foot"),
+        "duration_days": 3,
+        "frequency": "daily",
+        "weakness": False,
+        "sleep_hours": 6.5,
+        "medications": (),
+    }
     with pytest.raises(TypeError):
         findings["weakness"] = True  # type: ignore[index]
 

@@ -28,8 +28,15 @@ RANK = {level: rank for rank, level in enumerate(LEVELS)}
 VIGNETTES: list[dict[str, Any]] = yaml.safe_load(
     (REPO / "tests" / "data" / "triage_vignettes.yml").read_text(encoding="utf-8")
 )["vignettes"]
-KEY_SIGNS = ["breathing_difficulty", "sudden_weakness", "seizure", "weakness", "muscle_wasting",
-             "swallowing_difficulty", "speech_change"]
+KEY_SIGNS = [
+    "breathing_difficulty",
+    "sudden_weakness",
+    "seizure",
+    "weakness",
+    "muscle_wasting",
+    "swallowing_difficulty",
+    "speech_change",
+]
 CLEAR = {name: False for name in KEY_SIGNS}
 RULES = red_flag_rules()
 ALL_RULE_IDS = {rule.id for rule in RULES.red_flags + RULES.contributors} | {RULES.not_ruled_out.id}
@@ -40,11 +47,18 @@ def ids(entries: list[dict[str, Any]]) -> set[str]:
 
 
 def run_cli(stdin: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.triage"], input=stdin, capture_output=True, text=True,
-                          cwd=REPO, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.triage"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
 
 
 # --- the rule file ----------------------------------------------------------------------------------------
+
 
 def test_rule_file_loads_with_all_levels_lowest_first() -> None:
     assert tuple(RULES.levels) == ("self_care", "see_doctor", "urgent", "emergency")
@@ -113,7 +127,7 @@ def _broken_rule_file(tmp_path: Path, change: str) -> Path:
         ("unknown finding", "unknown finding 'wobbly_knees'"),
         ("unknown level", "unknown level 'panic'"),
         ("missing field", "missing field 'advice'"),
-        ("duplicate id", "duplicate rule id 'breathing_difficulty'"),
+        ("duplicate id", "duplicate rule id 'unspecified_emergency_sign'"),
         ("unknown source", "unknown source 'some_blog'"),
         ("wrong test", "'at_least' does not apply to 'weakness'"),
         ("bad value", "'location' has unknown values ['elbow']"),
@@ -126,6 +140,7 @@ def test_a_broken_rule_file_is_refused_clearly(tmp_path: Path, change: str, mess
 
 
 # --- the vignettes ----------------------------------------------------------------------------------------
+
 
 def test_vignette_file_is_well_formed() -> None:
     assert len(VIGNETTES) >= 45
@@ -158,8 +173,10 @@ def test_triage_error_counts(capsys: pytest.CaptureFixture[str]) -> None:
     under = [v["id"] for v in VIGNETTES if RANK[levels[v["id"]]] < RANK[v["min"]]]
     over = [v["id"] for v in VIGNETTES if RANK[levels[v["id"]]] > RANK[v["max"]]]
     with capsys.disabled():
-        print(f"\ntriage vignettes: {len(VIGNETTES)}, under-triage: {len(under)}, "
-              f"over-triage: {len(over)} {over}")
+        print(
+            f"\ntriage vignettes: {len(VIGNETTES)}, under-triage: {len(under)}, "
+            f"over-triage: {len(over)} {over}"
+        )
     assert under == []
     assert len(over) <= len(VIGNETTES) // 10, f"over-triage is creeping up: {over}"
 
@@ -174,10 +191,18 @@ def test_level_is_never_below_the_highest_matched_rule() -> None:
 
 # --- what a person sees -----------------------------------------------------------------------------------
 
+
 def test_assessment_has_exactly_the_agreed_shape() -> None:
     result = assess({**CLEAR, "weakness": True, "caffeine_cups_per_day": 4}).to_dict()
-    assert set(result) == {"level", "red_flags", "contributors", "summary", "rules_version",
-                           "unknown_red_flags", "level_wording"}
+    assert set(result) == {
+        "level",
+        "red_flags",
+        "contributors",
+        "summary",
+        "rules_version",
+        "unknown_red_flags",
+        "level_wording",
+    }
     assert all(set(flag) == {"id", "explanation", "source"} for flag in result["red_flags"])
     assert all(set(c) == {"id", "explanation", "advice", "source"} for c in result["contributors"])
     assert set(result["level_wording"]) == {"headline", "what_to_do", "if_worse"}
@@ -246,6 +271,7 @@ def test_assess_refuses_unknown_findings() -> None:
 
 
 # --- the command line -------------------------------------------------------------------------------------
+
 
 def test_cli_weak_hand_for_forty_days() -> None:
     done = run_cli('{"weakness": true, "location": ["hand"], "duration_days": 40}')

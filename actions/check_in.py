@@ -1,0 +1,181 @@
+"""The symptom check-in: start it, read each answer, stop it on request, and give the assessment.
+
+Which question comes next and what an answer means is decided in bot.checkin; the level of care in
+bot.triage. These actions only move that between the tracker and the person.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.faq import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
+from bot.checkin import ANSWERED, NAME_THEM, UNKNOWN, WHY, CheckIn, check_in
+from bot.findings import FindingsError
+from bot.knowledge import knowledge_base
+from bot.triage import Assessment, assess
+from components.check_in_importer import FORM_NAME, SLOT_PREFIX, question_slot
+
+logger = logging.getLogger(__name__)
+FINDINGS_SLOT = "findings"
+SKIPPED = "(skipped)"
+NOT_A_DIAGNOSIS = "This is general information to help you decide what to do, not a diagnosis."
+
+
+def answered_questions(tracker: Tracker, interview: CheckIn) -> set[str]:
+    return {q.id for q in interview.questions if tracker.get_slot(question_slot(q.id)) is not None}
+
+
+def reset_check_in(interview: CheckIn) -> List[EventType]:
+    """Clears the answers, so that the next check-in starts afresh."""
+    return [SlotSet(question_slot(q.id), None) for q in interview.questions]
+
+
+class ActionStartCheckIn(Action):
+    def name(self) -> str:
+        return "action_start_check_in"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_check_in_intro")
+        return [*reset_check_in(check_in()), SlotSet(FINDINGS_SLOT, {})]
+
+
+class ValidateCheckInForm(FormValidationAction):
+    """Reads each answer with bot.checkin; asks only what is still unknown; ends at an emergency sign."""
+
+    def name(self) -> str:
+        return "validate_check_in_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        interview = check_in()
+        findings = tracker.get_slot(FINDINGS_SLOT) or {}
+        remaining = interview.remaining(findings, answered_questions(tracker, interview))
+        return [question_slot(q.id) for q in remaining]
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        interview = check_in()
+        findings = dict(tracker.get_slot(FINDINGS_SLOT) or {})
+        events: List[EventType] = []
+        for slot, answer in tracker.slots_to_validate().items():
+            if not slot.startswith(SLOT_PREFIX) or answer is None:
+                continue
+            question = interview.question(slot[len(SLOT_PREFIX) :])
+            reading = interview.interpret(question, str(answer))
+            if reading.status == ANSWERED:
+                findings.update(reading.findings)
+                events.append(SlotSet(slot, str(answer)))
+            elif reading.status == UNKNOWN:
+                events.append(SlotSet(slot, SKIPPED))
+            else:
+                self._explain(reading.status, question.why, dispatcher, tracker)
+                events.append(SlotSet(slot, None))
+        if not events:
+            # Nothing was answered (an emergency, or "stop"): returning no events lets Rasa reject the
+            # form's turn, so that the emergency or stop rule runs instead of the question again.
+            return []
+        events.append(SlotSet(FINDINGS_SLOT, findings))
+        return events
+
+    @staticmethod
+    def _explain(status: str, why: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Before the question is asked again: why it is asked, or the FAQ answer, or what to do."""
+        if status == WHY:
+            dispatcher.utter_message(text=why)
+            return
+        if status == NAME_THEM:
+            dispatcher.utter_message(response="utter_check_in_name_them")
+            return
+        topic_id, confidence = retrieved_topic(tracker.latest_message)
+        kb = knowledge_base()
+        topic = kb.topic(topic_id) if topic_id else None
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "faq" and topic is not None and confidence >= MIN_TOPIC_CONFIDENCE:
+            send_answer(dispatcher, kb, topic)
+            dispatcher.utter_message(response="utter_check_in_resume")
+        else:
+            dispatcher.utter_message(response="utter_check_in_didnt_understand")
+
+
+def assessment_message(assessment: Assessment) -> str:
+    """The result in reading order: the level, why, what may feed the twitching, if worse, not a diagnosis."""
+    wording = assessment.level_wording
+    parts = [f"{wording.headline} {wording.what_to_do}"]
+    if assessment.red_flags:
+        parts.append("Why:\n" + "\n".join(f"• {flag.explanation}" for flag in assessment.red_flags))
+    if assessment.contributors:
+        parts.append(
+            "What may be feeding the twitching:\n"
+            + "\n".join(f"• {c.explanation} {c.advice}" for c in assessment.contributors)
+        )
+    parts.append(f"If things get worse: {wording.if_worse}")
+    parts.append(NOT_A_DIAGNOSIS)
+    return "\n\n".join(parts)
+
+
+def assessment_payload(assessment: Assessment) -> Dict[str, Any]:
+    """The machine-readable assessment for channels that draw a card, with source titles for links."""
+    sources = knowledge_base().sources
+    payload = {"type": "assessment", **assessment.to_dict()}
+    for entry in payload["red_flags"] + payload["contributors"]:
+        source = sources.get(entry["source"])
+        entry["source_title"] = source.title if source else entry["source"]
+    return payload
+
+
+class ActionCheckInResult(Action):
+    def name(self) -> str:
+        return "action_check_in_result"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        findings = tracker.get_slot(FINDINGS_SLOT) or {}
+        try:
+            assessment = assess(findings)
+        except FindingsError:
+            logger.exception("check-in produced findings the vocabulary rejects")
+            dispatcher.utter_message(
+                text="Sorry, something went wrong with your answers and I can't assess them. If you are "
+                "worried, please see a doctor; if you have trouble breathing or sudden weakness, call "
+                "emergency services."
+            )
+            return reset_check_in(check_in())
+        dispatcher.utter_message(
+            text=assessment_message(assessment), json_message=assessment_payload(assessment)
+        )
+        return reset_check_in(check_in())
+
+
+class ActionStopCheckIn(Action):
+    def name(self) -> str:
+        return "action_stop_check_in"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_check_in_stopped")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_check_in(check_in())]
+
+
+def end_active_check_in(tracker: Tracker) -> List[EventType]:
+    """Events that end whatever loop is running (an emergency overrides it) and a check-in's answers."""
+    events: List[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+    active: Optional[Dict[Text, Any]] = tracker.active_loop
+    if active and active.get("name") == FORM_NAME:
+        events.extend(reset_check_in(check_in()))
+    return events

@@ -1,0 +1,176 @@
+"""Check-in actions on real Tracker and CollectingDispatcher objects: validation, result and stop."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.check_in import ActionCheckInResult, ActionStopCheckIn, ValidateCheckInForm
+from actions.emergency import ActionEmergency
+from bot.checkin import check_in
+
+QUESTION_SLOTS = [f"checkin_{q.id}" for q in check_in().questions]
+DOMAIN = {"forms": {"check_in_form": {"required_slots": QUESTION_SLOTS}}, "slots": {}}
+
+
+def form_tracker(
+    requested: str,
+    answer: str,
+    findings: dict[str, Any],
+    answered: dict[str, str] | None = None,
+    intent: str = "inform",
+    topic: tuple[str, float] | None = None,
+) -> Tracker:
+    """The tracker the form's validation sees right after the person answered `requested`."""
+    if answered is None:  # as in a real check-in: every earlier question has been answered
+        answered = {slot: "answered" for slot in QUESTION_SLOTS[: QUESTION_SLOTS.index(requested)]}
+    slots = {slot: None for slot in QUESTION_SLOTS} | answered
+    slots |= {"findings": findings, "requested_slot": requested, requested: answer}
+    latest = {
+        "text": answer,
+        "intent": {"name": intent, "confidence": 0.9},
+        "response_selector": {
+            "faq": {
+                "response": {"intent_response_key": f"faq/{topic[0]}", "confidence": topic[1]}
+                if topic
+                else {},
+                "ranking": [],
+            }
+        },
+    }
+    events = [{"event": "user", "text": answer}, {"event": "slot", "name": requested, "value": answer}]
+    return Tracker("someone", slots, latest, events, False, None, {"name": "check_in_form"}, "check_in_form")
+
+
+def validate(tracker: Tracker) -> tuple[list[dict], CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateCheckInForm().run(dispatcher, tracker, DOMAIN))
+    return events, dispatcher
+
+
+def slot_values(events: list[dict]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_a_free_text_answer_becomes_findings_and_the_next_question_is_requested() -> None:
+    events, dispatcher = validate(
+        form_tracker(
+            "checkin_duration",
+            "about 3 weeks",
+            {"location": ["calf"]},
+            {"checkin_emergency_screen": "none", "checkin_location": "calf"},
+        )
+    )
+    values = slot_values(events)
+    assert values["findings"] == {"location": ["calf"], "duration_days": 21}
+    assert values["requested_slot"] == "checkin_frequency"
+    assert dispatcher.messages == []
+
+
+def test_an_unclear_answer_is_asked_again_with_a_clear_hint() -> None:
+    events, dispatcher = validate(form_tracker("checkin_duration", "ages", {}))
+    assert slot_values(events)["checkin_duration"] is None
+    assert slot_values(events)["requested_slot"] == "checkin_duration"
+    assert dispatcher.messages[0]["response"] == "utter_check_in_didnt_understand"
+
+
+def test_why_explains_the_question_then_asks_it_again() -> None:
+    events, dispatcher = validate(form_tracker("checkin_caffeine", "why do you ask?", {}))
+    assert "excitable" in dispatcher.messages[0]["text"]
+    assert slot_values(events)["requested_slot"] == "checkin_caffeine"
+
+
+def test_a_faq_question_mid_form_is_answered_and_the_form_resumes() -> None:
+    tracker = form_tracker(
+        "checkin_sleep", "is magnesium good for twitching?", {}, intent="faq", topic=("magnesium", 0.9)
+    )
+    events, dispatcher = validate(tracker)
+    assert dispatcher.messages[0]["text"].startswith(check_in_answer("magnesium"))
+    assert dispatcher.messages[1]["response"] == "utter_check_in_resume"
+    assert slot_values(events)["requested_slot"] == "checkin_sleep"
+
+
+def check_in_answer(topic_id: str) -> str:
+    from bot.knowledge import knowledge_base
+
+    return knowledge_base().topics[topic_id].answer
+
+
+def test_skip_leaves_the_findings_unknown_and_moves_on() -> None:
+    events, _ = validate(form_tracker("checkin_location", "skip", {}, {"checkin_emergency_screen": "none"}))
+    values = slot_values(events)
+    assert values["findings"] == {} and values["checkin_location"] == "(skipped)"
+    assert values["requested_slot"] == "checkin_duration"
+
+
+def test_a_yes_to_the_emergency_screen_ends_the_questions() -> None:
+    events, _ = validate(form_tracker("checkin_emergency_screen", "yes", {}, {}))
+    assert slot_values(events)["requested_slot"] is None
+
+
+def run_result(findings: dict[str, Any]) -> list[dict]:
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker("someone", {"findings": findings}, {}, [], False, None, {}, "check_in_form")
+    asyncio.run(ActionCheckInResult().run(dispatcher, tracker, DOMAIN))
+    return dispatcher.messages
+
+
+def test_the_result_gives_level_reasons_contributors_and_not_a_diagnosis_in_that_order() -> None:
+    findings = {
+        "breathing_difficulty": False,
+        "sudden_weakness": False,
+        "seizure": False,
+        "weakness": True,
+        "muscle_wasting": False,
+        "swallowing_difficulty": False,
+        "speech_change": False,
+        "caffeine_cups_per_day": 5,
+        "location": ["hand"],
+        "duration_days": 40,
+    }
+    [message] = run_result(findings)
+    text = message["text"]
+    assert text.startswith("Make an appointment with your doctor")
+    assert (
+        text.index("Why:") < text.index("What may be feeding the twitching:") < text.index("not a diagnosis")
+    )
+    payload = message["custom"]
+    assert payload["type"] == "assessment" and payload["level"] == "see_doctor"
+    assert "weakness" in [flag["id"] for flag in payload["red_flags"]]
+    assert "caffeine" in [c["id"] for c in payload["contributors"]]
+    assert all(entry["source_title"] for entry in payload["red_flags"] + payload["contributors"])
+
+
+def test_stop_ends_the_form_politely() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker("someone", {}, {}, [], False, None, {"name": "check_in_form"}, "check_in_form")
+    events = asyncio.run(ActionStopCheckIn().run(dispatcher, tracker, DOMAIN))
+    assert ActiveLoop(None) in events and SlotSet("requested_slot", None) in events
+    assert dispatcher.messages[0]["response"] == "utter_check_in_stopped"
+
+
+def test_an_emergency_during_the_check_in_ends_it() -> None:
+    latest = {
+        "text": "I can't breathe",
+        "intent": {"name": "emergency"},
+        "intent_ranking": [],
+        "entities": [{"entity": "emergency_sign", "value": "breathing_difficulty"}],
+    }
+    tracker = Tracker("someone", {}, latest, [], False, None, {"name": "check_in_form"}, "check_in_form")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionEmergency().run(dispatcher, tracker, DOMAIN))
+    assert ActiveLoop(None) in events
+    assert "911" in dispatcher.messages[0]["text"]
+
+
+def test_a_turn_without_an_answer_gives_no_events_so_rasa_can_hand_it_to_the_emergency_rule() -> None:
+    tracker = form_tracker("checkin_emergency_screen", "trouble breathing", {}, {})
+    tracker.events.pop()  # the form extracted nothing: the emergency intent is excluded from its slots
+    tracker.slots["checkin_emergency_screen"] = None
+    validator = ValidateCheckInForm()
+    events = asyncio.run(validator.get_validation_events(CollectingDispatcher(), tracker, DOMAIN))
+    assert events == []
