@@ -175,7 +175,7 @@ class ActionStopCheckIn(Action):
 def end_active_check_in(tracker: Tracker) -> List[EventType]:
     """Events that end whatever loop is running (an emergency overrides it) and a check-in's answers."""
     events: List[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
-    active: Optional[Dict[Text, Any]] = tracker.active_loop
+    active: Optional[Dict[str, Any]] = tracker.active_loop
     if active and active.get("name") == FORM_NAME:
         events.extend(reset_check_in(check_in()))
     return events

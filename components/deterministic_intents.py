@@ -1,4 +1,5 @@
-"""NLU component: a message that describes an emergency gets the `emergency` intent, whatever else.
+"""NLU component: a message that describes an emergency gets the `emergency` intent, whatever else;
+a message that is a command ("stop", bot/commands.py) gets that command's intent.
 
 It runs after the classifiers, so a deterministic rule, not a probability, decides that "I can't
 breathe" is escalated. The classifier's own guess stays in the ranking so the emergency action can
@@ -17,6 +18,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.commands import command_in
 from bot.emergency import screen_message
 
 EMERGENCY_INTENT = "emergency"
@@ -24,7 +26,7 @@ EMERGENCY_SIGN_ENTITY = "emergency_sign"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class EmergencyScreen(GraphComponent):
+class DeterministicIntents(GraphComponent):
     @classmethod
     def create(
         cls,
@@ -32,7 +34,7 @@ class EmergencyScreen(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> EmergencyScreen:
+    ) -> DeterministicIntents:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -43,6 +45,9 @@ class EmergencyScreen(GraphComponent):
             text = message.get(TEXT) or ""
             signs = screen_message(text)
             if not signs:
+                command = command_in(text)
+                if command:
+                    _override_intent(message, command)
                 continue
             emergency = {"name": EMERGENCY_INTENT, "confidence": 1.0}
             previous_ranking = [
@@ -67,3 +72,11 @@ class EmergencyScreen(GraphComponent):
                 )
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
+
+
+def _override_intent(message: Message, intent: str) -> None:
+    """Sets `intent` with full confidence, keeping the classifier's ranking behind it."""
+    chosen = {"name": intent, "confidence": 1.0}
+    ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get("name") != intent]
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)

@@ -50,3 +50,21 @@ def test_every_sign_has_a_reason_for_the_person() -> None:
     screen = emergency_screen()
     ids = [sign_id for sign_id, _, _ in screen.signs]
     assert len(screen.reasons(ids)) == len(ids) and all(screen.reasons(ids))
+
+
+@pytest.mark.parametrize(
+    "message", ["stop", "Stop!", "cancel please", "stop the check-in", "never mind", "I'm done"]
+)
+def test_stop_commands_always_stop(message: str) -> None:
+    from bot.commands import command_in
+
+    assert command_in(message) == "stop"
+
+
+@pytest.mark.parametrize(
+    "message", ["does stress stop twitching?", "how do i stop twitching", "none of these"]
+)
+def test_sentences_that_mention_stopping_are_not_commands(message: str) -> None:
+    from bot.commands import command_in
+
+    assert command_in(message) is None
