@@ -137,7 +137,7 @@ def test_a_question_naming_an_unknown_finding_is_refused(tmp_path: Path) -> None
     broken = (
         (ROOT / "data" / "check_in.yml")
         .read_text()
-        .replace("finding: caffeine_cups_per_day", "finding: coffees")
+        .replace("findings: [caffeine_cups_per_day]", "findings: [coffees]")
     )
     (tmp_path / "check_in.yml").write_text(broken)
     with pytest.raises(ValueError, match="coffees"):

@@ -1,0 +1,553 @@
+"""Free text to findings: "my left calf has twitched for 3 weeks, no weakness, 5 coffees a day".
+
+spaCy's blank English tokenizer, then rule components whose words are data (data/lexicon.yml):
+spelling normalisation (typos such as "weeknes"), a PhraseMatcher on the normalised words, NegEx-style
+negation (data/negation.yml) that carries along a list ("no weakness, numbness or cramps"), and
+readers for what needs context: where, how long and how often the twitching is, cups of caffeine,
+hours of sleep. Only what the text states is returned; a said-no is False.
+
+    python -m bot.extract "calf twitching for a week, no weakness, 4 cups of coffee a day"
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import spacy
+import yaml
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from bot.amounts import AMOUNT, DAYS_PER_UNIT, NUMBER_WORDS
+from bot.findings import BODY_PARTS, FINDINGS, MEDICATION_CLASSES
+from bot.negation import negation
+
+LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "lexicon.yml"
+# Phrases that bind the findings near them into one statement; a clause ends at these.
+_CLAUSE_END = re.compile(r"[.;!?\n]|,|\bbut\b|\band\b|\bso\b|\bbecause\b|\balso\b")
+_LIST_GLUE = {",", "or", "and", "nor", "any", "/", "either", "no", "my", "the", "with", "problems"}
+_DURATION_LEAD = {
+    "for",
+    "about",
+    "around",
+    "over",
+    "past",
+    "last",
+    "almost",
+    "nearly",
+    "than",
+    "in",
+    "within",
+    "since",
+    "like",
+    "roughly",
+    "approximately",
+    "couple",
+    "few",
+}
+_HOURS = re.compile(
+    r"\b(?P<low>\d+(?:\.\d+)?|[a-z]+)(?:\s*(?:-|to|or)\s*(?P<high>\d+(?:\.\d+)?|[a-z]+))?\s*"
+    r"(?:hours?|hrs?|h)\b"
+)
+_SINCE_PHRASES = {
+    "since yesterday": 1,
+    "yesterday": 1,
+    "since this morning": 0,
+    "today": 0,
+    "since last week": 7,
+    "since last month": 30,
+    "since last year": 365,
+    "a week or two": 14,
+    "a month or two": 60,
+    "half a year": 182,
+    "a fortnight": 14,
+    "since the weekend": 3,
+    "all week": 7,
+    "all month": 30,
+}
+SPELLING_MIN_LENGTH = 5
+# Ordinary words that sit one typo away from a lexicon word and must stay as they are.
+_COMMON = {
+    "month",
+    "months",
+    "week",
+    "weeks",
+    "year",
+    "years",
+    "night",
+    "nights",
+    "hours",
+    "minute",
+    "minutes",
+    "today",
+    "lately",
+    "things",
+    "thing",
+    "stuff",
+    "muscle",
+    "muscles",
+    "cramped",
+    "weekly",
+    "since",
+    "there",
+    "where",
+    "these",
+    "those",
+    "feels",
+    "makes",
+    "takes",
+    "started",
+    "starts",
+    "worse",
+    "worst",
+    "right",
+    "tight",
+    "bites",
+    "little",
+    "while",
+    "could",
+    "would",
+    "should",
+    "about",
+    "after",
+    "again",
+    "mouth",
+    "morning",
+    "evening",
+}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What a message states: findings in the vocabulary, and the side of a body part where said."""
+
+    findings: Mapping[str, Any]
+    sides: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"findings": dict(self.findings), "sides": dict(self.sides)}
+
+
+@dataclass(frozen=True)
+class _Mention:
+    kind: str  # finding, answer, normal, body, side, medication,
+    # no_medication, frequency, caffeine, sleep, twitch
+    value: str
+    span: Span
+    negated: bool = False
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up (limit + 1) as soon as it exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+class Extractor:
+    def __init__(self, lexicon: Mapping[str, Any]) -> None:
+        self.nlp = spacy.blank("en")
+        self._abbreviations = dict(lexicon.get("abbreviations") or {})
+        self._fine = re.compile(r"^\s*(?:" + "|".join(re.escape(w) for w in lexicon["fine_words"]) + r")\b")
+        self._matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self._kinds: dict[str, tuple[str, str]] = {}
+        for kind, value, phrases in self._lexicon_phrases(lexicon):
+            key = f"{kind}:{value}"
+            self._kinds[key] = (kind, value)
+            self._matcher.add(key, [self.nlp.make_doc(phrase) for phrase in phrases])
+        self._vocabulary = {
+            token.lower_
+            for _, _, phrases in self._lexicon_phrases(lexicon)
+            for phrase in phrases
+            for token in self.nlp.make_doc(phrase)
+        }
+        self._by_first_letter: dict[str, list[str]] = {}
+        for word in self._vocabulary:
+            if len(word) >= SPELLING_MIN_LENGTH - 1 and word.isalpha():
+                self._by_first_letter.setdefault(word[0], []).append(word)
+
+    @staticmethod
+    def _lexicon_phrases(lexicon: Mapping[str, Any]) -> Iterable[tuple[str, str, list[str]]]:
+        for part, phrases in lexicon["body_parts"].items():
+            yield "body", part, phrases
+        for side, phrases in lexicon["sides"].items():
+            yield "side", side, phrases
+        yield "twitch", "twitch", lexicon["twitch_words"]
+        for name, entry in lexicon["findings"].items():
+            yield "finding", name, entry.get("phrases") or []
+            yield "answer", name, entry.get("in_answer") or []
+            yield "normal", name, entry.get("normal_words") or []
+        for medication, phrases in lexicon["medications"].items():
+            yield "medication", medication, phrases
+        yield "no_medication", "none", lexicon["no_medications"]
+        for choice, phrases in lexicon["frequency"].items():
+            yield "frequency", choice, phrases
+        yield "caffeine", "caffeine", lexicon["caffeine_drinks"]
+        yield "sleep", "sleep", lexicon["sleep_words"]
+
+    def _correct(self, word: str) -> str | None:
+        """The lexicon word a typo most likely meant ("weeknes" -> "weakness"), or None."""
+        if (
+            len(word) < SPELLING_MIN_LENGTH
+            or not word.isalpha()
+            or word in self._vocabulary
+            or word in _COMMON
+        ):
+            return None
+        limit = 1 if len(word) < 7 else 2
+        best, best_edits = None, limit + 1
+        for candidate in self._by_first_letter.get(word[0], ()):
+            edits = _edits(word, candidate, limit)
+            if edits < best_edits:
+                best, best_edits = candidate, edits
+        return best
+
+    def parse(self, text: str) -> Doc:
+        """The message with typos and short forms replaced by the words they stand for, as a spaCy doc."""
+        doc = self.nlp.make_doc(text.replace("\u2019", "'"))
+        words = []
+        for token in doc:
+            lower = token.lower_
+            corrected = self._abbreviations.get(lower) or self._correct(lower)
+            words.append((corrected or token.text) + token.whitespace_)
+        return self.nlp.make_doc("".join(words))
+
+    def _mentions(self, doc: Doc, answering: frozenset[str]) -> list[_Mention]:
+        spans = []
+        for match_id, start, end in self._matcher(doc):
+            kind, value = self._kinds[self.nlp.vocab.strings[match_id]]
+            if kind == "answer" and value not in answering:
+                continue
+            spans.append(Span(doc, start, end, label=match_id))
+        lower = doc.text.lower()
+        skipped = _general_questions(lower)
+        mentions: list[_Mention] = []
+        previous: _Mention | None = None
+        for span in sorted(filter_spans(spans), key=lambda s: s.start):
+            if any(start <= span.start_char < end for start, end in skipped):
+                continue
+            kind, value = self._kinds[self.nlp.vocab.strings[span.label]]
+            negated = negation().cancels(lower[: span.start_char])
+            if previous and previous.negated and kind in _LISTED:
+                between = {t.lower_ for t in doc[previous.span.end : span.start]}
+                negated = negated or between <= _LIST_GLUE
+            if kind == "normal":
+                # "my speech is fine", "no problems with my eyesight": a no; otherwise the word says nothing.
+                if not (negated or self._fine.match(lower[span.end_char :])):
+                    continue
+                kind, negated = "finding", True
+            kind = "finding" if kind == "answer" else kind
+            mention = _Mention(kind, value, span, negated)
+            mentions.append(mention)
+            if kind in _LISTED:
+                previous = mention
+        return mentions
+
+    def extract(self, text: str, answering: Iterable[str] = ()) -> Extraction:
+        """The findings `text` states. `answering`: the findings a check-in question asked about, which
+        allows short answers ("a cut", "my calf", "3 weeks") that would be ambiguous anywhere else."""
+        answering = frozenset(answering)
+        doc = self.parse(text)
+        mentions = self._mentions(doc, answering)
+        findings: dict[str, Any] = {}
+        for mention in mentions:
+            if mention.kind == "finding":
+                # A "yes" anywhere wins over a "no" elsewhere: medical caution.
+                findings[mention.value] = findings.get(mention.value, False) or not mention.negated
+        medications = [m.value for m in mentions if m.kind == "medication" and not m.negated]
+        if medications:
+            findings["medications"] = [c for c in MEDICATION_CLASSES if c in medications]
+        elif any(m.kind == "no_medication" for m in mentions):
+            findings["medications"] = []
+        text_lower = doc.text.lower()
+        sentences = _spans_between(text_lower, _SENTENCE_END)
+        clauses = _spans_between(text_lower, _CLAUSE_END)
+        twitch = [
+            m for m in mentions if m.kind == "twitch" or (m.kind == "finding" and m.value == "spreading")
+        ]
+        twitch_sentences = {_index(m.span.start_char, sentences) for m in twitch}
+        # A body part is where the twitching is when its sentence is about twitching and its clause is not
+        # about something else ("numbness in my toes", "a tick bite on my leg").
+        other_finding_clauses = {
+            _index(char, clauses)
+            for m in mentions
+            if m.kind == "finding" and m.value not in ("spreading", "when_falling_asleep")
+            for char in (m.span.start_char, m.span.end_char - 1)
+        }
+        parts = {
+            m.value
+            for m in mentions
+            if m.kind == "body"
+            and not m.negated
+            and (
+                "location" in answering
+                or (
+                    _index(m.span.start_char, sentences) in twitch_sentences
+                    and _index(m.span.start_char, clauses) not in other_finding_clauses
+                )
+            )
+        }
+        if parts:
+            findings["location"] = [part for part in BODY_PARTS if part in parts]
+        about_twitching = bool(twitch) or bool(answering & {"frequency", "duration_days", "location"})
+        not_twitch_clauses = {
+            _index(m.span.start_char, clauses)
+            for m in mentions
+            if m.kind in ("medication", "caffeine", "sleep")
+            or (m.kind == "finding" and m.value not in ("when_falling_asleep", "spreading"))
+        }
+        if about_twitching or "frequency" in answering:
+            frequency = next(
+                (
+                    m.value
+                    for m in mentions
+                    if m.kind == "frequency" and _index(m.span.start_char, clauses) not in not_twitch_clauses
+                ),
+                None,
+            )
+            if frequency:
+                findings["frequency"] = frequency
+        if about_twitching:
+            duration = _duration_days(text_lower, clauses, sentences, not_twitch_clauses, twitch_sentences)
+            if duration is not None:
+                findings["duration_days"] = duration
+        cups = _caffeine_cups(doc, mentions)
+        if cups is not None:
+            findings["caffeine_cups_per_day"] = cups
+        hours = _sleep_hours(text_lower, clauses, mentions)
+        if hours is not None:
+            findings["sleep_hours"] = hours
+        sides = _sides(mentions)
+        return Extraction(findings, {part: side for part, side in sides.items() if part in parts})
+
+
+_LISTED = ("finding", "medication", "caffeine", "normal")
+_SENTENCE_END = re.compile(r"[.;!?\n]+|\bbut\b")
+_QUESTION_START = re.compile(
+    r"^\s*(what|why|how|can|could|does|do|is|are|would|will|should|when|which|who|what's|whats)\b"
+)
+_FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b")
+
+
+def _general_questions(text: str) -> list[tuple[int, int]]:
+    """Questions that are not about the person ("can stress cause twitching?"): they state no finding."""
+    ranges, start = [], 0
+    for match in re.finditer(r"[.!?\n]+", text):
+        sentence = text[start : match.end()]
+        if "?" in match.group(0) and _QUESTION_START.match(sentence) and not _FIRST_PERSON.search(sentence):
+            ranges.append((start, match.end()))
+        start = match.end()
+    return ranges
+
+
+def _spans_between(text: str, boundary: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Character ranges of the pieces of `text` between boundaries (sentences, clauses)."""
+    ranges, start = [], 0
+    for match in boundary.finditer(text):
+        ranges.append((start, match.start()))
+        start = match.end()
+    ranges.append((start, len(text)))
+    return ranges
+
+
+def _index(char: int, ranges: list[tuple[int, int]]) -> int:
+    return next((i for i, (start, end) in enumerate(ranges) if start <= char < max(end, start + 1)), -1)
+
+
+def _sides(mentions: list[_Mention]) -> dict[str, str]:
+    sides: dict[str, str] = {}
+    side_at = {m.span.end: m.value for m in mentions if m.kind == "side"}
+    for mention in mentions:
+        if mention.kind != "body":
+            continue
+        for gap in (0, 1, 2):  # "left calf", "left inner calf"
+            side = side_at.get(mention.span.start - gap)
+            if side:
+                sides[mention.value] = side
+                break
+    return sides
+
+
+def _number(word: str) -> float | None:
+    if re.fullmatch(r"\d+(\.\d+)?", word):
+        return float(word)
+    value = NUMBER_WORDS.get(word)
+    return float(value) if value is not None else None
+
+
+def _as_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _duration_days(
+    text: str,
+    clauses: list[tuple[int, int]],
+    sentences: list[tuple[int, int]],
+    not_twitch_clauses: set[int],
+    twitch_sentences: set[int],
+) -> int | None:
+    """How long the twitching has gone on, from phrases that are not about something else (a bite's date)."""
+    candidates: list[tuple[int, int, bool]] = []
+    for phrase, days in _SINCE_PHRASES.items():
+        for match in re.finditer(rf"\b{re.escape(phrase)}\b", text):
+            candidates.append((match.start(), days, False))
+    for match in AMOUNT.finditer(text):
+        low, unit = match.group("low"), match.group("unit")
+        if not unit or low == "no":
+            continue
+        before = text[: match.start()].split()
+        after = text[match.end() :].lstrip()
+        ago = after.startswith("ago")
+        if re.match(r"(a|per|each|every)\s+(week|month|day)\b", after):
+            continue  # "6 days a week" is a rate
+        if low in ("a", "an") and not ago and not (before and before[-1] in _DURATION_LEAD):
+            continue  # "4 cups a day" is a rate, not how long
+        amounts = [float(_number(low) or 0)]
+        if match.group("high"):
+            amounts.append(float(_number(match.group("high")) or 0))
+        candidates.append((match.start(), round(max(amounts) * DAYS_PER_UNIT[unit]), ago))
+    kept = []
+    for start, days, ago in candidates:
+        sentence = _index(start, sentences)
+        since_then = (
+            ago
+            and sentence in twitch_sentences
+            and re.search(
+                r"\b(since then|ever since|since)\b", text[sentences[sentence][0] : sentences[sentence][1]]
+            )
+        )
+        if _index(start, clauses) not in not_twitch_clauses or since_then:
+            kept.append(days)
+    return max(kept) if kept else None
+
+
+_FILLER = {
+    "of",
+    "cup",
+    "cups",
+    "can",
+    "cans",
+    "mug",
+    "mugs",
+    "glass",
+    "glasses",
+    "large",
+    "small",
+    "big",
+    "strong",
+    "double",
+    "extra",
+    "about",
+    "around",
+    "like",
+    "maybe",
+    "roughly",
+    "or",
+    "so",
+}
+
+
+def _amount_before(doc: Doc, span: Span) -> float | None:
+    """The amount just before a drink: "5 cups", "two coffees", "a couple of energy drinks", "half a cup"."""
+    words = [t.lower_ for t in doc[max(span.start - 5, 0) : span.start]]
+    while words and words[-1] in _FILLER - {"about", "around", "like", "maybe", "roughly"}:
+        words.pop()
+    if not words:
+        return None
+    if words[-2:] == ["half", "a"]:
+        return 0.5
+    if words[-1] in ("couple", "few") or words[-2:-1] in (["couple"], ["few"]):
+        return float(NUMBER_WORDS["couple" if "couple" in words[-2:] else "few"])
+    if re.fullmatch(r"\d+-\d+", words[-1]):
+        return float(max(words[-1].split("-"), key=float))
+    value = _number(words[-1])
+    if value is None and len(words) >= 3 and words[-2] in ("-", "to", "or"):
+        value = _number(words[-1])
+    return value
+
+
+def _amount_after(doc: Doc, span: Span) -> float | None:
+    """ "living on red bull, like 4 a day": an amount right after the drink, followed by a rate."""
+    words = [t.lower_ for t in doc[span.end : span.end + 5]]
+    for i, word in enumerate(words):
+        value = _number(word)
+        if value is not None and words[i + 1 : i + 3] in (["a", "day"], ["per", "day"], ["daily"]):
+            return value
+    return None
+
+
+def _caffeine_cups(doc: Doc, mentions: list[_Mention]) -> int | float | None:
+    total, stated = 0.0, False
+    for mention in mentions:
+        if mention.kind != "caffeine":
+            continue
+        if mention.negated:
+            stated = True
+            continue
+        amount = _amount_before(doc, mention.span)
+        if amount is None:
+            amount = _amount_after(doc, mention.span)
+        if amount is not None and amount != 0:
+            total += amount
+            stated = True
+    return _as_number(total) if stated else None
+
+
+def _sleep_hours(text: str, clauses: list[tuple[int, int]], mentions: list[_Mention]) -> int | float | None:
+    sleep_clauses = {_index(m.span.start_char, clauses) for m in mentions if m.kind == "sleep"}
+    for match in _HOURS.finditer(text):
+        if _index(match.start(), clauses) not in sleep_clauses:
+            continue
+        values = [
+            v for v in (_number(match.group("low")), _number(match.group("high") or "")) if v is not None
+        ]
+        if values and all(0 <= v <= 24 for v in values):
+            return _as_number(min(values))
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def extractor() -> Extractor:
+    """The project's extractor, built once per process from data/lexicon.yml."""
+    lexicon = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    unknown = sorted(name for name in lexicon["findings"] if name not in FINDINGS)
+    if unknown:
+        raise ValueError(f"data/lexicon.yml names findings that bot/findings.py does not define: {unknown}")
+    return Extractor(lexicon)
+
+
+def extract(text: str, answering: Iterable[str] = ()) -> Extraction:
+    """The findings a message states (see Extractor.extract)."""
+    return extractor().extract(text, answering)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Print the findings a message states, as JSON.")
+    parser.add_argument("text", nargs="+", help="the message")
+    parser.add_argument(
+        "--sides", action="store_true", help="also print the side of each body part where said"
+    )
+    args = parser.parse_args(argv)
+    extraction = extract(" ".join(args.text))
+    print(json.dumps(extraction.to_dict() if args.sides else dict(extraction.findings), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
