@@ -10,7 +10,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup train run shell actions validate lint test test-conversations test-nlu clean
+.PHONY: setup train run shell actions validate lint test test-conversations test-nlu bench clean
 
 setup: $(VENV)/.installed
 
@@ -55,6 +55,10 @@ test-conversations: $(MODEL)
 test-nlu: $(MODEL)
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/data/nlu_heldout --out results/heldout
 	$(BIN)/python scripts/check_nlu_accuracy.py results/heldout --minimum 0.90
+
+# Measurements, not tests: prints figures, fails on nothing.
+bench: $(VENV)/.installed
+	$(BIN)/python scripts/bench_extract.py
 
 clean:
 	rm -rf models results .rasa

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.faq import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
-from bot.checkin import ANSWERED, NAME_THEM, UNKNOWN, WHY, CheckIn, check_in
+from bot.checkin import ANSWERED, NAME_THEM, UNCLEAR, UNKNOWN, WHY, CheckIn, check_in, understood
 from bot.findings import FindingsError
 from bot.knowledge import knowledge_base
 from bot.triage import Assessment, assess
@@ -37,14 +37,23 @@ def reset_check_in(interview: CheckIn) -> List[EventType]:
 
 
 class ActionStartCheckIn(Action):
+    """Starts afresh, keeping what the opening message already said ("my left calf, for 3 weeks")."""
+
     def name(self) -> str:
         return "action_start_check_in"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
+        findings = dict(tracker.latest_message.get("findings") or {})
         dispatcher.utter_message(response="utter_check_in_intro")
-        return [*reset_check_in(check_in()), SlotSet(FINDINGS_SLOT, {})]
+        if findings:
+            sides = tracker.latest_message.get("finding_sides") or {}
+            dispatcher.utter_message(
+                text=f"I understood: {understood(findings, sides)}. If anything is wrong, just tell me "
+                "at any point (for example \"it's my right calf\"), and I'll only ask what I still need."
+            )
+        return [*reset_check_in(check_in()), SlotSet(FINDINGS_SLOT, findings)]
 
 
 class ValidateCheckInForm(FormValidationAction):
@@ -76,11 +85,16 @@ class ValidateCheckInForm(FormValidationAction):
                 continue
             question = interview.question(slot[len(SLOT_PREFIX) :])
             reading = interview.interpret(question, str(answer))
+            # Anything else the answer said ("yes, and my vision is blurry", "it's my right calf") counts too.
+            findings.update(reading.extra)
             if reading.status == ANSWERED:
                 findings.update(reading.findings)
                 events.append(SlotSet(slot, str(answer)))
             elif reading.status == UNKNOWN:
                 events.append(SlotSet(slot, SKIPPED))
+            elif reading.status == UNCLEAR and reading.extra:
+                dispatcher.utter_message(text=f"Thanks, noted: {understood(reading.extra)}.")
+                events.append(SlotSet(slot, None))
             else:
                 self._explain(reading.status, question.why, dispatcher, tracker)
                 events.append(SlotSet(slot, None))

@@ -34,6 +34,7 @@ class Question:
     why: str
     findings: tuple[str, ...]
     buttons: tuple[Mapping[str, str], ...]
+    needed: tuple[str, ...] = ()  # once these are known the question is skipped (default: all findings)
     ranges: str = "high"
     zero: re.Pattern[str] | None = None
     on_bare_yes: str | None = None
@@ -65,7 +66,7 @@ class CheckIn:
         return [
             q
             for q in self.questions
-            if q.id not in answered and not all(name in findings for name in q.findings)
+            if q.id not in answered and not all(name in findings for name in q.needed or q.findings)
         ]
 
     def _whole(self, kind: str, text: str) -> bool:
@@ -140,6 +141,7 @@ def _question(raw: Mapping[str, Any]) -> Question:
         why=" ".join(raw["why"].split()),
         findings=tuple(raw["findings"]),
         buttons=tuple(raw.get("buttons") or ()),
+        needed=tuple(raw.get("skip_when_known") or ()),
         ranges=raw.get("ranges", "high"),
         zero=_alternatives(raw["zero"]) if raw.get("zero") else None,
         on_bare_yes=raw.get("on_bare_yes"),
@@ -167,3 +169,42 @@ def load_check_in(path: Path = CHECK_IN_FILE) -> CheckIn:
 def check_in() -> CheckIn:
     """The project's check-in, read once per process."""
     return load_check_in()
+
+
+_MEDICINE_WORDS = {"proton_pump_inhibitor": "reflux tablets (PPI)", "anti_seizure": "anti-seizure medicine"}
+_FREQUENCY_WORDS = {"occasional": "now and then", "daily": "every day", "constant": "nearly all the time"}
+
+
+def _spoken_duration(days: float) -> str:
+    if days < 14:
+        return f"about {days:g} day{'s' if days != 1 else ''}"
+    if days < 60:
+        return f"about {round(days / 7)} weeks"
+    return f"about {round(days / 30)} months"
+
+
+def understood(findings: Mapping[str, Any], sides: Mapping[str, str] | None = None) -> str:
+    """What the assistant understood, in the person's terms: "left calf, about 3 weeks, no weakness"."""
+    sides = sides or {}
+    parts: list[str] = []
+    for name, spec in FINDINGS.items():  # in the vocabulary's order: where, how long, how often first
+        if name not in findings:
+            continue
+        value = findings[name]
+        if name == "location":
+            places = [f"{sides[p]} {p}" if sides.get(p) in ("left", "right") else p for p in value]
+            parts.append(" and ".join(place.replace("whole_body", "all over") for place in places))
+        elif name == "duration_days":
+            parts.append(_spoken_duration(value))
+        elif name == "frequency":
+            parts.append(_FREQUENCY_WORDS.get(value, value))
+        elif name == "caffeine_cups_per_day":
+            parts.append(f"{value:g} cups of coffee, tea or energy drinks a day")
+        elif name == "sleep_hours":
+            parts.append(f"about {value:g} hours of sleep")
+        elif name == "medications":
+            medicines = [_MEDICINE_WORDS.get(m, m.replace("_", " ")) for m in value]
+            parts.append("taking " + " and ".join(medicines) if medicines else "no regular medicines")
+        elif spec.kind == "bool":
+            parts.append(spec.label if value else f"no {spec.label}")
+    return ", ".join(parts)

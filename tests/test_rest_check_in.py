@@ -134,3 +134,37 @@ def test_an_answer_the_form_cannot_read_is_asked_again_clearly(assistant: Assist
 def test_describing_a_twitch_starts_the_check_in(assistant: Assistant) -> None:
     replies = assistant.send(new_person(), "my left calf has been twitching for 3 weeks")
     assert asked(assistant, replies) == "emergency_screen"
+
+
+def test_a_check_in_opened_with_a_full_description_asks_only_what_is_missing(assistant: Assistant) -> None:
+    person = new_person()
+    replies = assistant.send(
+        person, "my left calf has been twitching every day for 3 weeks, no weakness, I drink 5 coffees a day"
+    )
+    assert "I understood: left calf, about 3 weeks, every day, no muscle weakness, 5 cups" in assistant.text(
+        replies
+    )
+    questions = [asked(assistant, replies)]
+    answers = iter(["none of these", "none", "nope", "6 hours", "stress", "none of these", "none", "none"])
+    while assessment(replies) is None:
+        replies = assistant.send(person, next(answers))
+        questions.append(asked(assistant, replies))
+    asked_ids = {q for q in questions if q}
+    assert not asked_ids & {"location", "duration", "frequency", "caffeine"}
+    assert "emergency_screen" in asked_ids
+    result = assessment(replies)
+    assert result["level"] == "see_doctor"  # three weeks is a reason to see a doctor
+    assert "caffeine" in {c["id"] for c in result["contributors"]}
+
+
+def test_an_answer_that_says_more_adds_to_the_assessment(assistant: Assistant) -> None:
+    person = new_person()
+    assistant.send(person, "check my symptoms")
+    for answer in ("none of these", "eyelid", "a few days", "now and then"):
+        assistant.send(person, answer)
+    replies = assistant.send(person, "none, but my vision is blurry")
+    for answer in ("none", "2 cups", "8 hours", "none", "none"):
+        replies = assistant.send(person, answer)
+    result = assessment(replies)
+    assert "vision_change" in {flag["id"] for flag in result["red_flags"]}
+    assert result["level"] in ("urgent", "emergency")

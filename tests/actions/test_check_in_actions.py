@@ -174,3 +174,35 @@ def test_a_turn_without_an_answer_gives_no_events_so_rasa_can_hand_it_to_the_eme
     validator = ValidateCheckInForm()
     events = asyncio.run(validator.get_validation_events(CollectingDispatcher(), tracker, DOMAIN))
     assert events == []
+
+
+def test_a_description_that_opens_the_check_in_fills_what_it_says_and_is_confirmed() -> None:
+    from actions.check_in import ActionStartCheckIn
+
+    latest = {
+        "text": "my left calf twitches for 3 weeks, no weakness",
+        "findings": {"location": ["calf"], "duration_days": 21, "weakness": False},
+        "finding_sides": {"calf": "left"},
+    }
+    tracker = Tracker("someone", {}, latest, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionStartCheckIn().run(dispatcher, tracker, DOMAIN))
+    assert slot_values(events)["findings"] == latest["findings"]
+    confirmation = dispatcher.messages[1]["text"]
+    assert confirmation.startswith("I understood: left calf, about 3 weeks, no muscle weakness.")
+
+
+def test_extra_information_in_an_answer_is_kept() -> None:
+    events, _ = validate(
+        form_tracker("checkin_muscles_and_nerves", "weakness, and I drink 6 coffees a day", {})
+    )
+    findings = slot_values(events)["findings"]
+    assert findings["weakness"] is True and findings["caffeine_cups_per_day"] == 6
+
+
+def test_a_correction_in_the_middle_updates_what_is_known() -> None:
+    events, dispatcher = validate(
+        form_tracker("checkin_frequency", "actually it's my right thigh", {"location": ["calf"]})
+    )
+    assert slot_values(events)["findings"]["location"] == ["thigh"]
+    assert dispatcher.messages[0]["text"].startswith("Thanks, noted: thigh")

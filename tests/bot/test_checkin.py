@@ -142,3 +142,8 @@ def test_a_question_naming_an_unknown_finding_is_refused(tmp_path: Path) -> None
     (tmp_path / "check_in.yml").write_text(broken)
     with pytest.raises(ValueError, match="coffees"):
         load_check_in(tmp_path / "check_in.yml")
+
+
+def test_knowing_how_often_skips_the_frequency_question() -> None:
+    remaining = INTERVIEW.remaining({"frequency": "daily"}, answered=set())
+    assert "frequency" not in [q.id for q in remaining]
