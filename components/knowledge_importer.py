@@ -7,16 +7,14 @@ examples, with the topic's answer as its response.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Union
+from typing import Optional
 
 import yaml
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.training_data.structures import StoryGraph
-from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge import KnowledgeBase, knowledge_base
+from components.importers import ContributingImporter
 
 RETRIEVAL_INTENT = "faq"
 
@@ -39,32 +37,8 @@ def knowledge_base_as_rasa_yaml(kb: KnowledgeBase) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
-class KnowledgeBaseImporter(TrainingDataImporter):
+class KnowledgeBaseImporter(ContributingImporter):
     """Contributes only NLU data; domain, stories and config come from RasaFileImporter."""
-
-    def __init__(
-        self,
-        config_file: Optional[str] = None,
-        domain_path: Optional[str] = None,
-        training_data_paths: Optional[Union[List[str], str]] = None,
-        **kwargs: Any,
-    ) -> None:
-        self._config_file = config_file
-
-    def get_domain(self) -> Domain:
-        return Domain.empty()
-
-    def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:
-        return StoryGraph([])
-
-    def get_conversation_tests(self) -> StoryGraph:
-        return StoryGraph([])
-
-    def get_config(self) -> Dict:
-        return {}
-
-    def get_config_file_for_auto_config(self) -> Optional[str]:
-        return self._config_file
 
     def get_nlu_data(self, language: Optional[str] = "en") -> TrainingData:
         return RasaYAMLReader().reads(knowledge_base_as_rasa_yaml(knowledge_base()))
