@@ -66,61 +66,87 @@ class Assistant:
         return [button for reply in replies for button in reply.get("buttons") or []]
 
 
+class Stack:
+    """The action server and Rasa as separate processes, so that a test can restart Rasa alone."""
+
+    def __init__(self, workdir: Path, database_url: str) -> None:
+        self.workdir = workdir
+        self.actions_port, self.rasa_port = free_port(), free_port()
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+        self.endpoints = workdir / "endpoints.yml"
+        self.endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+            "tracker_store:\n  type: components.tracker_store.DatabaseUrlTrackerStore\n"
+        )
+        self.actions: subprocess.Popen | None = None
+        self.rasa: subprocess.Popen | None = None
+
+    def _start(self, name: str, command: list[str], health: str) -> subprocess.Popen:
+        log = self.workdir / f"{name}.log"
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log.open("a"), stderr=subprocess.STDOUT
+        )
+        _wait_until_up(health, process, log)
+        return process
+
+    def start(self) -> Assistant:
+        if self.actions is None:
+            self.actions = self._start(
+                "actions",
+                [str(RASA), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+                f"http://127.0.0.1:{self.actions_port}/health",
+            )
+        self.rasa = self._start(
+            "rasa",
+            [
+                str(RASA),
+                "run",
+                "--model",
+                str(MODEL),
+                "--endpoints",
+                str(self.endpoints),
+                "--credentials",
+                str(ROOT / "credentials.yml"),
+                "--port",
+                str(self.rasa_port),
+            ],
+            f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/",
+        )
+        return Assistant(url=f"http://127.0.0.1:{self.rasa_port}", database=self.workdir)
+
+    def stop_rasa(self) -> None:
+        _stop(self.rasa)
+        self.rasa = None
+
+    def stop(self) -> None:
+        self.stop_rasa()
+        _stop(self.actions)
+        self.actions = None
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it for you)")
     workdir = tmp_path_factory.mktemp("assistant")
-    actions_port, rasa_port = free_port(), free_port()
-    database = workdir / "conversations.db"
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{database}"\n'
-    )
-    env = {
-        **os.environ,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-    processes = []
+    stack = Stack(workdir, f"sqlite:///{workdir / 'conversations.db'}")
     try:
-        for name, command, health in (
-            (
-                "actions",
-                [str(RASA), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-                f"http://127.0.0.1:{actions_port}/health",
-            ),
-            (
-                "rasa",
-                [
-                    str(RASA),
-                    "run",
-                    "--model",
-                    str(MODEL),
-                    "--endpoints",
-                    str(endpoints),
-                    "--credentials",
-                    str(ROOT / "credentials.yml"),
-                    "--port",
-                    str(rasa_port),
-                ],
-                f"http://127.0.0.1:{rasa_port}/webhooks/rest/",
-            ),
-        ):
-            log = workdir / f"{name}.log"
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
-            )
-            processes.append(process)
-            _wait_until_up(health, process, log)
-        yield Assistant(url=f"http://127.0.0.1:{rasa_port}", database=database)
+        yield stack.start()
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stack.stop()

@@ -1,0 +1,47 @@
+"""Where conversations are kept: Rasa's SQL tracker store, configured by one DATABASE_URL.
+
+Without DATABASE_URL it is an embedded SQLite file, twitchcheck.db (ignored by git), so `make run` needs
+no database server. With it, any database SQLAlchemy 1.4 reaches, for example
+DATABASE_URL=postgresql://user:password@host:5432/twitchcheck.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from sqlalchemy.engine import make_url
+
+DEFAULT_DATABASE_URL = "sqlite:///twitchcheck.db"
+
+
+def resolve_database_url(explicit: Optional[str] = None) -> str:
+    url = explicit or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    # Some hosts hand out postgres://, which SQLAlchemy 1.4 no longer accepts.
+    return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
+
+
+class DatabaseUrlTrackerStore(SQLTrackerStore):
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[str] = None,
+        event_broker: Optional[EventBroker] = None,
+        database_url: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        url = make_url(resolve_database_url(database_url))
+        super().__init__(
+            domain=domain,
+            dialect=url.drivername,
+            host=url.host,
+            port=url.port,
+            db=url.database or "twitchcheck.db",
+            username=url.username,
+            password=url.password,
+            event_broker=event_broker,
+            query=dict(url.query) or None,
+        )

@@ -1,0 +1,77 @@
+"""Conversations survive a restart of Rasa, in a real SQLite file and a real PostgreSQL database.
+
+PostgreSQL tests use TEST_DATABASE_URL (default: the local server these machines run). Where it cannot
+be reached they are skipped with the reason, unless TWITCHCHECK_REQUIRE_POSTGRES is set (CI sets it),
+in which case they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from components.tracker_store import resolve_database_url
+from tests.conftest import MODEL, Assistant, Stack
+
+pytestmark = pytest.mark.server
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def postgres_or_skip() -> str:
+    try:
+        with sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3}).connect() as connection:
+            connection.execute(sa.text("select 1"))
+    except sa.exc.OperationalError as error:
+        reason = f"PostgreSQL at {POSTGRES_URL} is not reachable ({error.orig})"
+        if os.environ.get("TWITCHCHECK_REQUIRE_POSTGRES"):
+            pytest.fail(reason + " and TWITCHCHECK_REQUIRE_POSTGRES is set")
+        pytest.skip(reason)
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train`")
+    yield f"sqlite:///{tmp_path / 'conversations.db'}" if request.param == "sqlite" else postgres_or_skip()
+
+
+def stored_user_messages(url: str, sender: str) -> list[str]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("select data from events where sender_id = :sender and type_name = 'user' order by id"),
+            {"sender": sender},
+        )
+        return [json.loads(row.data)["text"] for row in rows]
+
+
+def test_a_check_in_carries_on_after_rasa_restarts(database: str, tmp_path: Path) -> None:
+    stack = Stack(tmp_path, database)
+    person = f"storage-{uuid.uuid4().hex[:8]}"
+    try:
+        assistant = stack.start()
+        assistant.send(person, "check my symptoms")
+        assistant.send(person, "none of these")
+        stack.stop_rasa()
+        assistant = stack.start()
+        replies = assistant.send(person, "my left calf")
+        assert Assistant.text(replies).endswith("How long has it been going on?")
+    finally:
+        stack.stop()
+    assert stored_user_messages(database, person) == ["check my symptoms", "none of these", "my left calf"]
+
+
+def test_without_database_url_conversations_go_to_the_embedded_sqlite_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert resolve_database_url() == "sqlite:///twitchcheck.db"
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db/twitchcheck")
+    assert resolve_database_url() == "postgresql://u:p@db/twitchcheck"
