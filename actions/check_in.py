@@ -15,11 +15,22 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.faq import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
-from bot.checkin import ANSWERED, NAME_THEM, UNCLEAR, UNKNOWN, WHY, CheckIn, check_in, understood
+from bot.checkin import (
+    ANSWERED,
+    FORM_NAME,
+    NAME_THEM,
+    SLOT_PREFIX,
+    UNCLEAR,
+    UNKNOWN,
+    WHY,
+    CheckIn,
+    check_in,
+    question_slot,
+    understood,
+)
 from bot.findings import FindingsError
 from bot.knowledge import knowledge_base
 from bot.triage import Assessment, assess
-from components.check_in_importer import FORM_NAME, SLOT_PREFIX, question_slot
 
 logger = logging.getLogger(__name__)
 FINDINGS_SLOT = "findings"

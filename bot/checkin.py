@@ -23,6 +23,15 @@ from bot.findings import FINDINGS, LIST
 CHECK_IN_FILE = Path(__file__).resolve().parent.parent / "data" / "check_in.yml"
 
 ANSWERED, UNKNOWN, WHY, UNCLEAR, NAME_THEM = "answered", "unknown", "why", "unclear", "name_them"
+# How the conversation layer names the check-in: one form, one slot per question (domain.yml lists them).
+FORM_NAME = "check_in_form"
+SLOT_PREFIX = "checkin_"
+
+
+def question_slot(question_id: str) -> str:
+    return f"{SLOT_PREFIX}{question_id}"
+
+
 EMERGENCY_FINDINGS = ("breathing_difficulty", "sudden_weakness", "seizure", "unspecified_emergency_sign")
 
 

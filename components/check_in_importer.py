@@ -10,15 +10,8 @@ from typing import Any, Dict, List
 
 from rasa.shared.core.domain import Domain
 
-from bot.checkin import CheckIn, check_in
+from bot.checkin import CheckIn, check_in, question_slot
 from components.importers import ContributingImporter
-
-SLOT_PREFIX = "checkin_"
-FORM_NAME = "check_in_form"
-
-
-def question_slot(question_id: str) -> str:
-    return f"{SLOT_PREFIX}{question_id}"
 
 
 def check_in_responses(interview: CheckIn) -> Dict[str, List[Dict[str, Any]]]:
