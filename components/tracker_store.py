@@ -7,7 +7,6 @@ DATABASE_URL=postgresql://user:password@host:5432/twitchcheck.
 
 from __future__ import annotations
 
-import os
 from typing import Any, Optional
 
 from rasa.core.brokers.broker import EventBroker
@@ -15,13 +14,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import make_url
 
-DEFAULT_DATABASE_URL = "sqlite:///twitchcheck.db"
-
-
-def resolve_database_url(explicit: Optional[str] = None) -> str:
-    url = explicit or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    # Some hosts hand out postgres://, which SQLAlchemy 1.4 no longer accepts.
-    return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
+from bot.store import resolve_database_url
 
 
 class DatabaseUrlTrackerStore(SQLTrackerStore):
