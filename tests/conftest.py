@@ -16,11 +16,28 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+import sqlalchemy
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "twitchcheck.tar.gz"
 RASA = Path(sys.executable).with_name("rasa")
 START_TIMEOUT_SECONDS = 240
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def postgres_or_skip() -> sqlalchemy.engine.Engine:
+    """An engine on the test PostgreSQL; where it is unreachable the test is skipped with the reason, or
+    fails when TWITCHCHECK_REQUIRE_POSTGRES is set (CI sets it)."""
+    engine = sqlalchemy.create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("select 1"))
+    except sqlalchemy.exc.OperationalError as error:
+        reason = f"PostgreSQL at {POSTGRES_URL} is not reachable ({error.orig})"
+        if os.environ.get("TWITCHCHECK_REQUIRE_POSTGRES"):
+            pytest.fail(reason + " and TWITCHCHECK_REQUIRE_POSTGRES is set")
+        pytest.skip(reason)
+    return engine
 
 
 def free_port() -> int:

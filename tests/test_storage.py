@@ -8,7 +8,6 @@ in which case they fail.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -17,29 +16,18 @@ import pytest
 import sqlalchemy as sa
 
 from components.tracker_store import resolve_database_url
-from tests.conftest import MODEL, Assistant, Stack
+from tests.conftest import MODEL, POSTGRES_URL, Assistant, Stack, postgres_or_skip
 
 pytestmark = pytest.mark.server
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def postgres_or_skip() -> str:
-    try:
-        with sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3}).connect() as connection:
-            connection.execute(sa.text("select 1"))
-    except sa.exc.OperationalError as error:
-        reason = f"PostgreSQL at {POSTGRES_URL} is not reachable ({error.orig})"
-        if os.environ.get("TWITCHCHECK_REQUIRE_POSTGRES"):
-            pytest.fail(reason + " and TWITCHCHECK_REQUIRE_POSTGRES is set")
-        pytest.skip(reason)
-    return POSTGRES_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")
-    yield f"sqlite:///{tmp_path / 'conversations.db'}" if request.param == "sqlite" else postgres_or_skip()
+    if request.param == "postgresql":
+        postgres_or_skip()
+    yield f"sqlite:///{tmp_path / 'conversations.db'}" if request.param == "sqlite" else POSTGRES_URL
 
 
 def stored_user_messages(url: str, sender: str) -> list[str]:

@@ -26,25 +26,12 @@ from sqlalchemy.engine import make_url
 from bot import store as storage
 from bot.store import ConsentRequired, DiaryEntryError, Store, connect, downgrade, migrate
 from bot.triage import assess
+from tests.conftest import POSTGRES_URL, postgres_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 OWN_TABLES = {"consents", "diary_entries", "assessments"}
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
 ALICE, BOB = "alice-sender-id", "bob-sender-id"
-
-
-def postgres_or_skip() -> sa.engine.Engine:
-    engine = sa.create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("select 1"))
-    except sa.exc.OperationalError as error:
-        reason = f"PostgreSQL at {POSTGRES_URL} is not reachable ({error.orig})"
-        if os.environ.get("TWITCHCHECK_REQUIRE_POSTGRES"):
-            pytest.fail(reason + " and TWITCHCHECK_REQUIRE_POSTGRES is set")
-        pytest.skip(reason)
-    return engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
