@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.buttons import FAQ_INTENT, TOPIC_ENTITY, topic_buttons
@@ -109,3 +110,17 @@ class ActionSuggestTopics(Action):
             dispatcher, closest_topics(tracker.latest_message, kb, SUGGESTION_COUNT) or kb.menu_topics()
         )
         return []
+
+
+class ActionCoreFallback(ActionSuggestTopics):
+    """When no rule fits the conversation: offer topics once, then forget the turn, as Rasa's own
+    fallback does. Without the revert the policy predicts this action again and again."""
+
+    def name(self) -> str:
+        return "action_core_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        await super().run(dispatcher, tracker, domain)
+        return [UserUtteranceReverted()]

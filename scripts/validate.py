@@ -12,10 +12,6 @@ import sys
 from pathlib import Path
 
 EXPLAINED_WARNINGS = {
-    r"The intent 'inform' is not used in any story or rule": (
-        "inform is how answers inside the check-in are recognised; the form's from_text slots take them, "
-        "so no rule names it."
-    ),
     r"duplicated intents have been found across multiple domain files: faq$": (
         "domain.yml lists faq so that rules may use it; Rasa's ResponsesSyncImporter adds faq again for the "
         "retrieval responses and warns about its own merge."

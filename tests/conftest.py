@@ -64,7 +64,7 @@ class Assistant:
     """A running TwitchCheck: send messages over the REST channel as a person would."""
 
     url: str
-    database: Path
+    workdir: Path  # where the stack keeps its logs (and, for SQLite, its database)
 
     def send(self, sender: str, message: str) -> list[dict[str, Any]]:
         body = json.dumps({"sender": sender, "message": message}).encode()
@@ -135,7 +135,7 @@ class Stack:
             ],
             f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/",
         )
-        return Assistant(url=f"http://127.0.0.1:{self.rasa_port}", database=self.workdir)
+        return Assistant(url=f"http://127.0.0.1:{self.rasa_port}", workdir=self.workdir)
 
     def stop_rasa(self) -> None:
         _stop(self.rasa)

@@ -101,3 +101,25 @@ def test_nonsense_gets_options_not_a_dead_end(assistant: Assistant) -> None:
 
 def test_bot_question_is_answered_truthfully(assistant: Assistant) -> None:
     assert "not a person" in assistant.text(assistant.send(new_person(), "am i talking to a bot?"))
+
+
+def test_what_people_write_never_reaches_the_logs(assistant: Assistant) -> None:
+    """Health data stays out of logs at INFO level: neither Rasa nor the action server writes message text
+    (a sender id may appear in a warning; it identifies a conversation, not what was said)."""
+    private = "my left calf has twitched for 3 weeks and I take sertraline"
+    person = new_person()
+    assistant.send(person, private)
+    assistant.send(person, "none of these")
+    logs = "".join(path.read_text(errors="replace") for path in assistant.workdir.glob("*.log"))
+    assert logs, "the stack wrote no logs to check"
+    for secret in ("sertraline", "left calf", "none of these"):
+        assert secret not in logs
+    # Every conversation of this test session so far went through these logs: none may have looped.
+    assert "Circuit breaker tripped" not in logs
+
+
+def test_a_description_that_reads_like_an_answer_starts_the_check_in_once(assistant: Assistant) -> None:
+    replies = assistant.send(new_person(), "my left calf has twitched for 3 weeks and I take sertraline")
+    text = assistant.text(replies)
+    assert "I understood: left calf, about 3 weeks, taking antidepressant" in text
+    assert len(replies) <= 3, "one reply per step, never a repeated fallback"

@@ -97,3 +97,15 @@ def test_fallback_without_any_guess_offers_the_menu() -> None:
 def test_topic_list_shows_the_menu() -> None:
     [message] = run(ActionListTopics(), tracker_after("ask a question", intent="ask_question")).messages
     assert len(message["buttons"]) == len(KB.menu)
+
+
+def test_the_core_fallback_answers_once_and_forgets_the_turn_so_it_cannot_loop() -> None:
+    from rasa_sdk.events import UserUtteranceReverted
+
+    from actions.faq import ActionCoreFallback
+
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_after("hmm", intent="inform", topic_ranking=[("sleep", 0.3)])
+    events = asyncio.run(ActionCoreFallback().run(dispatcher, tracker, {}))
+    assert events == [UserUtteranceReverted()]
+    assert len(dispatcher.messages) == 1 and dispatcher.messages[0]["buttons"]
