@@ -39,11 +39,15 @@ AMOUNT = re.compile(
 _COMPARISON = re.compile(
     rf"\b(?P<op>less than|under|fewer than|below|more than|over|above|at least)\s+(?P<n>{_NUMBER})\b"
 )
-_SINCE = {
+# Phrases that say how long without a number (regular expression -> days).
+SINCE_PHRASES = {
     r"\b(since )?yesterday\b": 1,
     r"\b(since )?(today|this morning)\b": 0,
+    r"\bsince the weekend\b": 3,
     r"\bsince last week\b": 7,
+    r"\ball week\b": 7,
     r"\bsince last month\b": 30,
+    r"\ball month\b": 30,
     r"\bsince last year\b": 365,
     r"\ba week or two\b": 14,
     r"\ba month or two\b": 60,
@@ -52,38 +56,55 @@ _SINCE = {
 }
 
 
-def _number_value(word: str) -> float:
-    return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word])
+def _required_number(word: str) -> float:
+    value = number_value(word)
+    assert value is not None, word  # AMOUNT and _COMPARISON only match numbers
+    return value
 
 
-def _as_number(value: float) -> int | float:
+def number_value(word: str) -> float | None:
+    """ "3", "2.5", "two", "couple" -> the number; anything else -> None."""
+    if re.fullmatch(r"\d+(\.\d+)?", word):
+        return float(word)
+    value = NUMBER_WORDS.get(word)
+    return None if value is None else float(value)
+
+
+def as_number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
+
+
+def since_phrases(text: str) -> list[tuple[int, int]]:
+    """(position, days) of every phrase such as "since last month" or "since yesterday" in `text`."""
+    return [(m.start(), days) for pattern, days in SINCE_PHRASES.items() for m in re.finditer(pattern, text)]
 
 
 def parse_amount(text: str, ranges: str = "high") -> int | float | None:
     """The amount in an answer such as "about 3 cups", "3-4", "two", "5+" or "less than 5"."""
     comparison = _COMPARISON.search(text)
     if comparison:
-        n = _number_value(comparison.group("n"))
+        n = _required_number(comparison.group("n"))
         below = comparison.group("op") in ("less than", "under", "fewer than", "below")
-        return _as_number(max(n - 1, 0) if below else n if comparison.group("op") == "at least" else n + 1)
+        return as_number(max(n - 1, 0) if below else n if comparison.group("op") == "at least" else n + 1)
     for match in AMOUNT.finditer(text):
         low = match.group("low")
         if low in ("a", "an", "no") and not match.group("unit"):
             continue
-        values = [_number_value(low)] + ([_number_value(match.group("high"))] if match.group("high") else [])
-        return _as_number(max(values) if ranges == "high" else min(values))
+        values = [_required_number(low)] + (
+            [_required_number(match.group("high"))] if match.group("high") else []
+        )
+        return as_number(max(values) if ranges == "high" else min(values))
     return None
 
 
 def parse_duration_days(text: str) -> int | None:
     """Days in an answer such as "3 weeks", "a couple of months" or "since yesterday"; the longest wins."""
-    candidates = [days for pattern, days in _SINCE.items() if re.search(pattern, text)]
+    candidates = [days for _, days in since_phrases(text)]
     for match in AMOUNT.finditer(text):
         if not match.group("unit"):
             continue
-        amounts = [_number_value(match.group("low"))]
+        amounts = [_required_number(match.group("low"))]
         if match.group("high"):
-            amounts.append(_number_value(match.group("high")))
+            amounts.append(_required_number(match.group("high")))
         candidates.append(round(max(amounts) * DAYS_PER_UNIT[match.group("unit")]))
     return max(candidates) if candidates else None

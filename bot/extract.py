@@ -26,7 +26,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from bot.amounts import AMOUNT, DAYS_PER_UNIT, NUMBER_WORDS
+from bot.amounts import AMOUNT, DAYS_PER_UNIT, as_number, number_value, since_phrases
 from bot.findings import BODY_PARTS, FINDINGS, MEDICATION_CLASSES
 from bot.negation import negation
 
@@ -57,22 +57,6 @@ _HOURS = re.compile(
     r"\b(?P<low>\d+(?:\.\d+)?|[a-z]+)(?:\s*(?:-|to|or)\s*(?P<high>\d+(?:\.\d+)?|[a-z]+))?\s*"
     r"(?:hours?|hrs?|h)\b"
 )
-_SINCE_PHRASES = {
-    "since yesterday": 1,
-    "yesterday": 1,
-    "since this morning": 0,
-    "today": 0,
-    "since last week": 7,
-    "since last month": 30,
-    "since last year": 365,
-    "a week or two": 14,
-    "a month or two": 60,
-    "half a year": 182,
-    "a fortnight": 14,
-    "since the weekend": 3,
-    "all week": 7,
-    "all month": 30,
-}
 SPELLING_MIN_LENGTH = 5
 # Ordinary words that sit one typo away from a lexicon word and must stay as they are.
 _COMMON = {
@@ -384,17 +368,6 @@ def _sides(mentions: list[_Mention]) -> dict[str, str]:
     return sides
 
 
-def _number(word: str) -> float | None:
-    if re.fullmatch(r"\d+(\.\d+)?", word):
-        return float(word)
-    value = NUMBER_WORDS.get(word)
-    return float(value) if value is not None else None
-
-
-def _as_number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
 def _duration_days(
     text: str,
     clauses: list[tuple[int, int]],
@@ -404,9 +377,7 @@ def _duration_days(
 ) -> int | None:
     """How long the twitching has gone on, from phrases that are not about something else (a bite's date)."""
     candidates: list[tuple[int, int, bool]] = []
-    for phrase, days in _SINCE_PHRASES.items():
-        for match in re.finditer(rf"\b{re.escape(phrase)}\b", text):
-            candidates.append((match.start(), days, False))
+    candidates.extend((start, days, False) for start, days in since_phrases(text))
     for match in AMOUNT.finditer(text):
         low, unit = match.group("low"), match.group("unit")
         if not unit or low == "no":
@@ -418,9 +389,9 @@ def _duration_days(
             continue  # "6 days a week" is a rate
         if low in ("a", "an") and not ago and not (before and before[-1] in _DURATION_LEAD):
             continue  # "4 cups a day" is a rate, not how long
-        amounts = [float(_number(low) or 0)]
+        amounts = [float(number_value(low) or 0)]
         if match.group("high"):
-            amounts.append(float(_number(match.group("high")) or 0))
+            amounts.append(float(number_value(match.group("high")) or 0))
         candidates.append((match.start(), round(max(amounts) * DAYS_PER_UNIT[unit]), ago))
     kept = []
     for start, days, ago in candidates:
@@ -437,6 +408,7 @@ def _duration_days(
     return max(kept) if kept else None
 
 
+# Words between an amount and its drink: "5 large cups of coffee".
 _FILLER = {
     "of",
     "cup",
@@ -453,11 +425,6 @@ _FILLER = {
     "strong",
     "double",
     "extra",
-    "about",
-    "around",
-    "like",
-    "maybe",
-    "roughly",
     "or",
     "so",
 }
@@ -466,27 +433,22 @@ _FILLER = {
 def _amount_before(doc: Doc, span: Span) -> float | None:
     """The amount just before a drink: "5 cups", "two coffees", "a couple of energy drinks", "half a cup"."""
     words = [t.lower_ for t in doc[max(span.start - 5, 0) : span.start]]
-    while words and words[-1] in _FILLER - {"about", "around", "like", "maybe", "roughly"}:
+    while words and words[-1] in _FILLER:
         words.pop()
     if not words:
         return None
     if words[-2:] == ["half", "a"]:
         return 0.5
-    if words[-1] in ("couple", "few") or words[-2:-1] in (["couple"], ["few"]):
-        return float(NUMBER_WORDS["couple" if "couple" in words[-2:] else "few"])
-    if re.fullmatch(r"\d+-\d+", words[-1]):
+    if re.fullmatch(r"\d+-\d+", words[-1]):  # "3-4 coffees": the larger, as caffeine more is worse
         return float(max(words[-1].split("-"), key=float))
-    value = _number(words[-1])
-    if value is None and len(words) >= 3 and words[-2] in ("-", "to", "or"):
-        value = _number(words[-1])
-    return value
+    return number_value(words[-1])
 
 
 def _amount_after(doc: Doc, span: Span) -> float | None:
     """ "living on red bull, like 4 a day": an amount right after the drink, followed by a rate."""
     words = [t.lower_ for t in doc[span.end : span.end + 5]]
     for i, word in enumerate(words):
-        value = _number(word)
+        value = number_value(word)
         if value is not None and words[i + 1 : i + 3] in (["a", "day"], ["per", "day"], ["daily"]):
             return value
     return None
@@ -506,7 +468,7 @@ def _caffeine_cups(doc: Doc, mentions: list[_Mention]) -> int | float | None:
         if amount is not None and amount != 0:
             total += amount
             stated = True
-    return _as_number(total) if stated else None
+    return as_number(total) if stated else None
 
 
 def _sleep_hours(text: str, clauses: list[tuple[int, int]], mentions: list[_Mention]) -> int | float | None:
@@ -515,10 +477,12 @@ def _sleep_hours(text: str, clauses: list[tuple[int, int]], mentions: list[_Ment
         if _index(match.start(), clauses) not in sleep_clauses:
             continue
         values = [
-            v for v in (_number(match.group("low")), _number(match.group("high") or "")) if v is not None
+            v
+            for v in (number_value(match.group("low")), number_value(match.group("high") or ""))
+            if v is not None
         ]
         if values and all(0 <= v <= 24 for v in values):
-            return _as_number(min(values))
+            return as_number(min(values))
     return None
 
 
