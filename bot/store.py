@@ -12,10 +12,12 @@ for a retention period and deletable, and deleting or purging also clears Rasa's
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import math
 import os
+import secrets
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -39,6 +41,7 @@ SIDES = ("left", "right", "both")
 MAX_NOTES_CHARS = 500
 RASA_EVENTS_TABLE = "events"
 SECONDS_PER_DAY = 86400.0
+SUMMARY_LINK_HOURS = 24.0
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,17 @@ class AssessmentRow(Base):
     rules_version = sa.Column(sa.String(64), nullable=False)
 
 
+class SummaryLinkRow(Base):
+    """A download link for a person's summary. Only the token's SHA-256 is kept, so a copy of the database
+    does not hand out working links."""
+
+    __tablename__ = "summary_links"
+    token_hash = sa.Column(sa.String(64), primary_key=True)
+    person = sa.Column(sa.String(255), nullable=False, index=True)
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    expires_at = sa.Column(UTCDateTime, nullable=False)
+
+
 @dataclass(frozen=True)
 class DiaryEntry:
     id: int
@@ -164,6 +178,10 @@ def _diary_entry(row: DiaryEntryRow) -> DiaryEntry:
     return DiaryEntry(
         row.id, row.person, row.logged_at, row.location, row.side, row.lasted_minutes, row.notes
     )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _rasa_events(session: Session) -> sa.sql.TableClause | None:
@@ -319,11 +337,42 @@ class Store:
                 row.rules_version,
             )
 
+    def create_summary_link(
+        self, person: str, hours: float = SUMMARY_LINK_HOURS, now: datetime | None = None
+    ) -> tuple[str, datetime]:
+        """A new unguessable token for downloading the person's summary, and when it expires."""
+        if not hours > 0:
+            raise ValueError(f"a link must live for more than 0 hours, got {hours}")
+        token = secrets.token_urlsafe(32)
+        created = _now(now)
+        expires = created + timedelta(hours=hours)
+        with self._session() as session, session.begin():
+            self._require_consent(session, person)
+            session.add(
+                SummaryLinkRow(
+                    token_hash=_token_hash(token), person=person, created_at=created, expires_at=expires
+                )
+            )
+        return token, expires
+
+    def person_for_summary_link(self, token: str, now: datetime | None = None) -> str | None:
+        """Whose summary the token opens; None when it is unknown, expired or its person withdrew consent."""
+        if not token or len(token) > 200:
+            return None
+        with self._session() as session:
+            link = session.get(SummaryLinkRow, _token_hash(token))
+            if link is None or link.expires_at <= _now(now):
+                return None
+            consent = session.get(ConsentRow, link.person)
+            if consent is None or consent.withdrawn_at is not None:
+                return None
+            return link.person
+
     def delete_person(self, person: str) -> int:
         """Forgets everything about the person, their conversation included; returns the rows removed."""
         with self._session() as session, session.begin():
             removed = 0
-            for model in (DiaryEntryRow, AssessmentRow, ConsentRow):
+            for model in (DiaryEntryRow, AssessmentRow, ConsentRow, SummaryLinkRow):
                 removed += session.execute(sa.delete(model).where(model.person == person)).rowcount
             events = _rasa_events(session)
             if events is not None:
@@ -342,6 +391,10 @@ class Store:
             ).rowcount
             removed += session.execute(
                 sa.delete(AssessmentRow).where(AssessmentRow.assessed_at < cutoff)
+            ).rowcount
+            # Links die when they expire, whatever the retention period.
+            removed += session.execute(
+                sa.delete(SummaryLinkRow).where(SummaryLinkRow.expires_at < _now(now))
             ).rowcount
             events = _rasa_events(session)
             if events is not None:

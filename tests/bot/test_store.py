@@ -29,7 +29,7 @@ from bot.triage import assess
 from tests.conftest import POSTGRES_URL, postgres_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
-OWN_TABLES = {"consents", "diary_entries", "assessments"}
+OWN_TABLES = {"consents", "diary_entries", "assessments", "summary_links"}
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
 ALICE, BOB = "alice-sender-id", "bob-sender-id"
 
@@ -199,6 +199,44 @@ def test_deleting_a_person_leaves_no_row_of_theirs_in_any_table(store: Store) ->
     assert (
         not store.has_consent(ALICE) and store.diary(ALICE) == [] and store.latest_assessment(ALICE) is None
     )
+
+
+def test_a_summary_link_opens_only_its_owners_summary_until_it_expires(store: Store) -> None:
+    store.give_consent(ALICE)
+    store.give_consent(BOB)
+    token, expires = store.create_summary_link(ALICE, hours=24, now=NOW)
+    assert expires == NOW + timedelta(hours=24)
+    assert len(token) >= 40
+    assert store.person_for_summary_link(token, now=NOW + timedelta(hours=23)) == ALICE
+    assert store.person_for_summary_link(token, now=NOW + timedelta(hours=24)) is None
+    assert store.person_for_summary_link(token[:-1] + ("A" if token[-1] != "A" else "B"), now=NOW) is None
+    assert store.person_for_summary_link("", now=NOW) is None
+    assert store.person_for_summary_link("x" * 5000, now=NOW) is None
+    other, _ = store.create_summary_link(BOB, now=NOW)
+    assert other != token and store.person_for_summary_link(other, now=NOW) == BOB
+
+
+def test_a_summary_link_keeps_no_usable_token_and_needs_consent(store: Store) -> None:
+    with pytest.raises(ConsentRequired):
+        store.create_summary_link(ALICE)
+    store.give_consent(ALICE)
+    token, _ = store.create_summary_link(ALICE)
+    with store.engine.connect() as connection:
+        stored = connection.execute(sa.text("select token_hash from summary_links")).scalars().all()
+    assert stored and token not in stored
+    store.withdraw_consent(ALICE)
+    assert store.person_for_summary_link(token) is None
+    store.give_consent(ALICE)
+    assert store.delete_person(ALICE) == 2
+    assert store.person_for_summary_link(token) is None
+
+
+def test_purging_removes_expired_summary_links(store: Store) -> None:
+    store.give_consent(ALICE)
+    store.create_summary_link(ALICE, hours=1, now=NOW - timedelta(hours=2))
+    live, _ = store.create_summary_link(ALICE, hours=1, now=NOW)
+    assert store.purge_older_than(365, now=NOW) == 1
+    assert store.person_for_summary_link(live, now=NOW) == ALICE
 
 
 def test_deleting_works_before_rasa_has_created_its_table(store: Store) -> None:
