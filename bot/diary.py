@@ -1,0 +1,149 @@
+"""The twitch diary in words: how long one twitch lasted, the diary as a list, and how long it has gone on.
+
+Plain functions over bot.store's DiaryEntry; the Rasa actions send what they return. How many days make
+"long enough to see a doctor", and the source saying so, come from the triage rule `long_lasting` in
+data/red_flags.yml, so the diary and the check-in cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from bot.amounts import NUMBER_WORDS, as_number, number_value
+from bot.knowledge import knowledge_base
+from bot.store import SECONDS_PER_DAY, DiaryEntry
+from bot.triage import red_flag_rules
+
+LONG_LASTING_RULE = "long_lasting"
+MINUTES_PER_UNIT = {"second": 1 / 60, "sec": 1 / 60, "minute": 1.0, "min": 1.0, "hour": 60.0, "hr": 60.0}
+_NUMBER = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
+_EPISODE = re.compile(
+    rf"\b(?P<low>{_NUMBER})(?:\s*(?:-|to|or|–)\s*(?P<high>{_NUMBER}))?\s*(?:of\s+)?"
+    r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?)\b"
+)
+_HALF_HOUR = re.compile(r"\bhalf an? hour\b")
+_FEW_WORDS = re.compile(r"\b(?P<few>few|couple of|several) (?P<unit>seconds|minutes|hours)\b")
+DIARY_LINES_IN_CHAT = 15
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """When twitching has gone on long enough to see a doctor, why, and who says so."""
+
+    days: float
+    explanation: str
+    source_title: str
+
+
+def long_lasting() -> Threshold:
+    rule = next(r for r in red_flag_rules().red_flags if r.id == LONG_LASTING_RULE)
+    source = knowledge_base().sources[rule.source]
+    return Threshold(float(rule.when["duration_days"]["at_least"]), rule.explanation.strip(), source.title)
+
+
+def episode_minutes(text: str) -> float | None:
+    """How long one twitch lasted, in minutes: "about 10 minutes", "30 secs", "half an hour"; else None.
+
+    Days and weeks are not read: they say how long the problem has gone on, which the check-in asks.
+    """
+    lowered = text.lower()
+    if _HALF_HOUR.search(lowered):
+        return 30.0
+    match = _EPISODE.search(lowered)
+    if match:
+        low = number_value(match["low"])
+        high = number_value(match["high"]) if match["high"] else None
+        if low is None:
+            return None
+        amount = max(low, high) if high is not None else low  # caution: the longer end of a range
+        return amount * MINUTES_PER_UNIT[match["unit"].rstrip("s")]
+    few = _FEW_WORDS.search(lowered)
+    if few:
+        return float(NUMBER_WORDS[few["few"].split()[0]]) * MINUTES_PER_UNIT[few["unit"].rstrip("s")]
+    return None
+
+
+def spoken_minutes(minutes: float) -> str:
+    if minutes < 1:
+        seconds = round(minutes * 60)
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if minutes < 90:
+        value = as_number(round(minutes, 1))
+        return f"{value} minute{'s' if value != 1 else ''}"
+    return f"{as_number(round(minutes / 60, 1))} hours"
+
+
+def place(entry: DiaryEntry) -> str:
+    where = "all over" if entry.location == "whole_body" else entry.location
+    return (
+        f"{entry.side} {where}"
+        if entry.side in ("left", "right")
+        else (f"both sides, {where}" if entry.side == "both" else where)
+    )
+
+
+def when(moment: datetime) -> str:
+    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+def entry_line(entry: DiaryEntry) -> str:
+    lasted = (
+        f", lasted about {spoken_minutes(entry.lasted_minutes)}" if entry.lasted_minutes is not None else ""
+    )
+    return f"{when(entry.logged_at)}: {place(entry)}{lasted}"
+
+
+def days_since(first: datetime, now: datetime) -> float:
+    return (now - first).total_seconds() / SECONDS_PER_DAY
+
+
+def spoken_days(days: float) -> str:
+    whole = int(days)
+    if whole == 0:
+        return "today"
+    return f"{whole} day{'s' if whole != 1 else ''} ago"
+
+
+def diary_text(entries: Sequence[DiaryEntry], now: datetime) -> str:
+    """The diary as a chat message, newest entries last; long diaries show the latest lines only."""
+    if not entries:
+        return 'Your twitch diary is empty. To add a twitch, say for example "log a twitch in my left calf".'
+    count = len(entries)
+    header = (
+        f"Your twitch diary: {count} twitch{'es' if count != 1 else ''}, the first "
+        f"{spoken_days(days_since(entries[0].logged_at, now))}."
+    )
+    shown = entries[-DIARY_LINES_IN_CHAT:]
+    lines = [f"• {entry_line(entry)}" for entry in shown]
+    if len(shown) < count:
+        lines.insert(0, f'(the latest {len(shown)}; "summary for my doctor" gives the whole diary as a file)')
+    return header + "\n" + "\n".join(lines)
+
+
+def how_long_text(entries: Sequence[DiaryEntry], now: datetime) -> str:
+    """How long the diary says this has gone on; from the threshold on, why that matters, cited."""
+    if not entries:
+        return (
+            "I can't tell yet: your twitch diary is empty. Log each twitch (\"log a twitch in my calf\") and "
+            "I'll keep count. If it began a while ago, the check-in (\"check my symptoms\") asks how long."
+        )
+    days = days_since(entries[0].logged_at, now)
+    count = len(entries)
+    text = (
+        f"Your first diary entry was {spoken_days(days)} ({when(entries[0].logged_at)}), with "
+        f"{count} twitch{'es' if count != 1 else ''} logged in all. It may have started before the diary did."
+    )
+    return text + " " + long_lasting_note(days) if days >= long_lasting().days else text
+
+
+def long_lasting_note(days: float) -> str:
+    """Why twitching that has gone on this long is worth a doctor's visit, with the source."""
+    threshold = long_lasting()
+    return (
+        f"That is {int(days)} days. {threshold.explanation} Please book a visit with your "
+        f'doctor and take your diary ("summary for my doctor" makes one). '
+        f"(Source: {threshold.source_title})"
+    )
