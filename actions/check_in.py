@@ -15,6 +15,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.faq import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
+from actions.records import (
+    CONSENT_DECLINED_SLOT,
+    DatabaseError,
+    ask_consent,
+    person,
+    records_unavailable,
+    store,
+)
+from actions.summary import LAST_ASSESSMENT_SLOT
 from bot.checkin import (
     ANSWERED,
     FORM_NAME,
@@ -28,6 +37,7 @@ from bot.checkin import (
     question_slot,
     understood,
 )
+from bot.diary import long_lasting, long_lasting_note
 from bot.findings import FindingsError
 from bot.knowledge import knowledge_base
 from bot.triage import Assessment, assess
@@ -36,6 +46,8 @@ logger = logging.getLogger(__name__)
 FINDINGS_SLOT = "findings"
 SKIPPED = "(skipped)"
 NOT_A_DIAGNOSIS = "This is general information to help you decide what to do, not a diagnosis."
+DURATION = "duration_days"
+EMERGENCY_LEVEL = "emergency"
 
 
 def answered_questions(tracker: Tracker, interview: CheckIn) -> set[str]:
@@ -64,7 +76,43 @@ class ActionStartCheckIn(Action):
                 text=f"I understood: {understood(findings, sides)}. If anything is wrong, just tell me "
                 "at any point (for example \"it's my right calf\"), and I'll only ask what I still need."
             )
+        if DURATION not in findings:
+            diary_note = self._duration_from_diary(tracker, findings)
+            if diary_note:
+                dispatcher.utter_message(text=diary_note)
         return [*reset_check_in(check_in()), SlotSet(FINDINGS_SLOT, findings)]
+
+    @staticmethod
+    def _duration_from_diary(tracker: Tracker, findings: Dict[str, Any]) -> Optional[str]:
+        """What the diary says about how long, if the person keeps one; may set findings["duration_days"].
+
+        The diary only shows when logging began, which may be after the twitching began. So its span is
+        taken as the duration only when it is already long enough to matter (it can only raise the level);
+        a shorter diary is mentioned and the question is still asked.
+        """
+        try:
+            records = store()
+            age = (
+                records.first_entry_age_days(person(tracker))
+                if records.has_consent(person(tracker))
+                else None
+            )
+        except DatabaseError:
+            logger.exception("could not read the diary at the start of a check-in")
+            return None
+        if age is None:
+            return None
+        days = int(age)
+        if days >= long_lasting().days:
+            findings[DURATION] = days
+            return (
+                f"Your twitch diary goes back {days} days, so I'll count that as how long it has been going "
+                "on (tell me if it started even earlier). " + long_lasting_note(age)
+            )
+        return (
+            f"Your twitch diary goes back {days} day{'s' if days != 1 else ''}. When I ask how long, count "
+            "from when the twitching really started, if that was before your first entry."
+        )
 
 
 class ValidateCheckInForm(FormValidationAction):
@@ -183,7 +231,32 @@ class ActionCheckInResult(Action):
         dispatcher.utter_message(
             text=assessment_message(assessment), json_message=assessment_payload(assessment)
         )
-        return reset_check_in(check_in())
+        kept = {"findings": dict(findings), "result": assessment.to_dict()}
+        events = [*reset_check_in(check_in()), SlotSet(LAST_ASSESSMENT_SLOT, kept)]
+        return events + self._keep(dispatcher, tracker, assessment, kept)
+
+    @staticmethod
+    def _keep(
+        dispatcher: CollectingDispatcher, tracker: Tracker, assessment: Assessment, kept: Dict[str, Any]
+    ) -> List[EventType]:
+        """Saves the result for someone who agreed; asks someone not yet asked (never in an emergency)."""
+        try:
+            records = store()
+            if records.has_consent(person(tracker)):
+                records.save_assessment(person(tracker), kept["findings"], kept["result"])
+                dispatcher.utter_message(
+                    text="I've added this result to your record for your doctor's summary."
+                )
+                return []
+        except DatabaseError as error:
+            return records_unavailable(dispatcher, error)
+        if tracker.get_slot(CONSENT_DECLINED_SLOT) or assessment.level == EMERGENCY_LEVEL:
+            return []
+        return ask_consent(
+            dispatcher,
+            'If you like, I can keep this result so that "summary for my doctor" includes it.',
+            {"assessment": kept},
+        )
 
 
 class ActionStopCheckIn(Action):

@@ -437,7 +437,8 @@ def downgrade(url: str | None = None, revision: str = "base") -> None:
         engine.dispose()
 
 
-def _retention_days() -> float:
+def retention_days() -> float:
+    """The retention period in days: TWITCHCHECK_RETENTION_DAYS, else 365."""
     return float(os.environ.get("TWITCHCHECK_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
 
 
@@ -468,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         downgrade(revision=args.revision)
         print(f"{where}: downgraded to {args.revision}")
     else:
-        days = _retention_days() if args.days is None else args.days
+        days = retention_days() if args.days is None else args.days
         with connect() as store:
             removed = store.purge_older_than(days)
         print(f"{where}: removed {removed} rows older than {days:g} days")

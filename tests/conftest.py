@@ -18,6 +18,8 @@ from typing import Any, Iterator
 import pytest
 import sqlalchemy
 
+from bot.store import migrate
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "twitchcheck.tar.gz"
 RASA = Path(sys.executable).with_name("rasa")
@@ -92,6 +94,7 @@ class Stack:
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url,
+            "TWITCHCHECK_PUBLIC_URL": f"http://127.0.0.1:{self.rasa_port}",
             "RASA_TELEMETRY_ENABLED": "false",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -113,6 +116,7 @@ class Stack:
         return process
 
     def start(self) -> Assistant:
+        migrate(self.env["DATABASE_URL"])  # as scripts/run.sh does before `make run` starts anything
         if self.actions is None:
             self.actions = self._start(
                 "actions",

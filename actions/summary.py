@@ -1,0 +1,81 @@
+"""The doctor-visit summary in chat, and a private, expiring link to download it as a file."""
+
+from __future__ import annotations
+
+import os
+from typing import List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.records import (
+    CONSENT_DECLINED_SLOT,
+    DatabaseError,
+    ask_consent,
+    now,
+    person,
+    records_unavailable,
+    store,
+)
+from bot.store import SUMMARY_LINK_HOURS, Store
+from bot.summary import build_summary, chat_text
+
+# The latest check-in of this conversation, {"findings": ..., "result": ...}, stored or not.
+LAST_ASSESSMENT_SLOT = "last_assessment"
+SUMMARY_PATH = "/webhooks/summary/"
+
+
+def public_url() -> str:
+    """Where people reach Rasa (TWITCHCHECK_PUBLIC_URL), for links in messages."""
+    return os.environ.get("TWITCHCHECK_PUBLIC_URL", "http://localhost:5005").rstrip("/")
+
+
+def summary_link_message(records: Store, who: str) -> str:
+    token, _ = records.create_summary_link(who)
+    return (
+        f"To print it or send it to your clinic, download it here: {public_url()}{SUMMARY_PATH}{token} . "
+        f"The link works for {SUMMARY_LINK_HOURS:g} hours and opens only your summary; don't share it with "
+        "anyone you wouldn't show your health details to."
+    )
+
+
+class ActionDoctorSummary(Action):
+    def name(self) -> str:
+        return "action_doctor_summary"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        who = person(tracker)
+        conversation_result = tracker.get_slot(LAST_ASSESSMENT_SLOT)
+        try:
+            records = store()
+            consent = records.has_consent(who)
+            summary = build_summary(
+                now(),
+                records.diary(who),
+                records.latest_assessment(who),
+                conversation_result.get("findings") if conversation_result else None,
+                conversation_result.get("result") if conversation_result else None,
+            )
+            dispatcher.utter_message(text=chat_text(summary))
+            if summary.is_empty:
+                return []
+            if consent:
+                dispatcher.utter_message(text=summary_link_message(records, who))
+                return []
+        except DatabaseError as error:
+            return records_unavailable(dispatcher, error)
+        if tracker.get_slot(CONSENT_DECLINED_SLOT):
+            dispatcher.utter_message(
+                text="As you asked, I've stored nothing, so I can't make a file to download; you can copy "
+                "the summary above instead."
+            )
+            return []
+        return ask_consent(
+            dispatcher,
+            "I can also make it a file to download, which means keeping your check-in result.",
+            {"assessment": conversation_result, "summary_link": True},
+        )
