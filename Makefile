@@ -9,6 +9,8 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wild
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
+# endpoints.yml reads it; scripts/run.sh sets the same default.
+export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 
 .PHONY: setup train run shell actions validate lint test test-conversations test-nlu bench clean
 

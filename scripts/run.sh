@@ -7,7 +7,11 @@ BIN=.venv/bin
 MODEL=models/twitchcheck.tar.gz
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
+export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/webhook}
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
+
+# The assistant's own tables (diary, assessments, consent, summary links), in the tracker store's database.
+"$BIN/python" -m bot.store migrate
 
 pids=()
 stop_all() {

@@ -1,0 +1,66 @@
+"""What a newcomer does: `make run` (scripts/run.sh), log a twitch over REST, stop it with Ctrl-C, start it
+again, and the diary is still there. Runs the real script on free ports with its own SQLite file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MODEL, ROOT, Assistant, _wait_until_up, free_port
+
+pytestmark = pytest.mark.server
+
+
+def start_run_script(workdir: Path, env: dict[str, str]) -> subprocess.Popen:
+    log = workdir / "run.log"
+    process = subprocess.Popen(
+        [str(ROOT / "scripts" / "run.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    _wait_until_up(f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/", process, log)
+    return process
+
+
+def ctrl_c(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_a_logged_twitch_is_still_listed_after_make_run_restarts(tmp_path: Path) -> None:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train`")
+    env = {
+        **os.environ,
+        "RASA_PORT": str(free_port()),
+        "ACTIONS_PORT": str(free_port()),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'twitchcheck.db'}",
+    }
+    env.pop("ACTION_SERVER_URL", None)
+    chat = Assistant(url=f"http://127.0.0.1:{env['RASA_PORT']}", workdir=tmp_path)
+    me = f"make-run-{uuid.uuid4().hex[:8]}"
+
+    process = start_run_script(tmp_path, env)
+    try:
+        chat.send(me, "log a twitch in my right thigh")
+        assert "right thigh" in Assistant.text(chat.send(me, "yes"))
+    finally:
+        ctrl_c(process)
+
+    process = start_run_script(tmp_path, env)
+    try:
+        assert "right thigh" in Assistant.text(chat.send(me, "show my twitch log"))
+    finally:
+        ctrl_c(process)
