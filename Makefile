@@ -12,9 +12,18 @@ export RASA_TELEMETRY_ENABLED := false
 # endpoints.yml reads it; scripts/run.sh sets the same default.
 export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 
-.PHONY: setup train run shell actions validate lint test test-conversations test-nlu bench clean
+.PHONY: setup browser train run shell actions validate lint test test-conversations test-nlu bench clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed web/node_modules/.installed
+
+# socket.io-client for the chat page, pinned by web/package-lock.json and served locally (no CDN).
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium for the widget's browser test (Playwright drives it; it cannot download a browser here).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +39,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	$(BIN)/rasa train --fixed-model-name twitchcheck --out models
 	touch $@
 
-run: $(MODEL)
+run: $(MODEL) web/node_modules/.installed
 	scripts/run.sh
 
 shell: $(MODEL)
@@ -45,7 +54,7 @@ validate: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check bot actions components tests scripts
 
-test: validate lint $(MODEL)
+test: validate lint $(MODEL) web/node_modules/.installed browser
 	$(BIN)/python -m pytest
 	$(MAKE) test-conversations test-nlu
 

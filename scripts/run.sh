@@ -7,6 +7,9 @@ BIN=.venv/bin
 MODEL=models/twitchcheck.tar.gz
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
+CHAT_PORT=${CHAT_PORT:-8000}
+# Browsers may open the Socket.IO channel and call Rasa's HTTP routes only from the chat page.
+export TWITCHCHECK_CHAT_ORIGINS=${TWITCHCHECK_CHAT_ORIGINS:-"http://localhost:$CHAT_PORT http://127.0.0.1:$CHAT_PORT"}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/webhook}
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
 
@@ -33,15 +36,36 @@ if [ "${1:-}" = "shell" ]; then
   exit
 fi
 
+# Rasa's HTTP API (models, trackers) stays off unless asked for, and then only with a token.
+api_args=()
+if [ "${TWITCHCHECK_ENABLE_API:-}" = "1" ]; then
+  if [ -z "${RASA_API_TOKEN:-}" ]; then
+    echo "TWITCHCHECK_ENABLE_API=1 needs RASA_API_TOKEN: the HTTP API is never served without a token." >&2
+    exit 2
+  fi
+  api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
+fi
+cors_args=()
+for origin in $TWITCHCHECK_CHAT_ORIGINS; do cors_args+=(--cors "$origin"); done
+
+# Slack and Telegram are on only when their variables are set (see credentials.yml).
+mkdir -p .rasa
+"$BIN/python" scripts/credentials.py .rasa/credentials.yml
+
+"$BIN/python" scripts/chat_page.py --port "$CHAT_PORT" --socket-url "http://localhost:$RASA_PORT" &
+pids+=($!)
+
 cat <<MSG
 
   TwitchCheck is starting on http://localhost:$RASA_PORT (ready when Rasa says "Rasa server is up and running").
-  Chat over REST:
+  Chat in your browser: http://localhost:$CHAT_PORT/
+  Or over REST:
     curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
   Or chat in a terminal instead: stop this (Ctrl-C) and run  make shell
   Ctrl-C stops everything.
 
 MSG
-"$BIN/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml --port "$RASA_PORT" &
+"$BIN/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials .rasa/credentials.yml \
+  --port "$RASA_PORT" "${cors_args[@]}" "${api_args[@]}" &
 pids+=($!)
 wait -n "${pids[@]}"

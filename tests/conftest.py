@@ -17,8 +17,10 @@ from typing import Any, Iterator
 
 import pytest
 import sqlalchemy
+import yaml
 
 from bot.store import migrate
+from scripts.credentials import enabled_credentials
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "twitchcheck.tar.gz"
@@ -88,11 +90,12 @@ class Assistant:
 class Stack:
     """The action server and Rasa as separate processes, so that a test can restart Rasa alone."""
 
-    def __init__(self, workdir: Path, database_url: str) -> None:
+    def __init__(self, workdir: Path, database_url: str, env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
         self.actions_port, self.rasa_port = free_port(), free_port()
         self.env = {
             **os.environ,
+            **(env or {}),
             "DATABASE_URL": database_url,
             "TWITCHCHECK_PUBLIC_URL": f"http://127.0.0.1:{self.rasa_port}",
             "RASA_TELEMETRY_ENABLED": "false",
@@ -104,6 +107,9 @@ class Stack:
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
             "tracker_store:\n  type: components.tracker_store.DatabaseUrlTrackerStore\n"
         )
+        # Only the channels whose variables are set, as scripts/run.sh does.
+        self.credentials = workdir / "credentials.yml"
+        self.credentials.write_text(yaml.safe_dump(enabled_credentials(self.env)[0]))
         self.actions: subprocess.Popen | None = None
         self.rasa: subprocess.Popen | None = None
 
@@ -133,7 +139,7 @@ class Stack:
                 "--endpoints",
                 str(self.endpoints),
                 "--credentials",
-                str(ROOT / "credentials.yml"),
+                str(self.credentials),
                 "--port",
                 str(self.rasa_port),
             ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def test_a_logged_twitch_is_still_listed_after_make_run_restarts(tmp_path: Path)
         **os.environ,
         "RASA_PORT": str(free_port()),
         "ACTIONS_PORT": str(free_port()),
+        "CHAT_PORT": str(free_port()),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'twitchcheck.db'}",
     }
     env.pop("ACTION_SERVER_URL", None)
@@ -54,6 +56,8 @@ def test_a_logged_twitch_is_still_listed_after_make_run_restarts(tmp_path: Path)
 
     process = start_run_script(tmp_path, env)
     try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{env['CHAT_PORT']}/", timeout=10) as page:
+            assert 'src="chat.js"' in page.read().decode()
         chat.send(me, "log a twitch in my right thigh")
         assert "right thigh" in Assistant.text(chat.send(me, "yes"))
     finally:

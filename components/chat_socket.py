@@ -1,0 +1,73 @@
+"""The web chat's Socket.IO channel: Rasa's, with three fixes the widget needs.
+
+- Custom payloads (the assessment card) arrive as `{"custom": {...}}`. Rasa 3.6's SocketIOOutput passes
+  them to `emit()` as keyword arguments, which fails for any payload that is not emit's own arguments.
+- Only the chat page's origins may connect (TWITCHCHECK_CHAT_ORIGINS, space separated; by default the page
+  `make run` serves on port 8000). Rasa allows every origin.
+- A malformed message (not an object, no text, text that is not a string) gets a clear reply instead of
+  an exception in the server log and silence in the widget.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+
+logger = logging.getLogger(__name__)
+DEFAULT_ORIGINS = "http://localhost:8000 http://127.0.0.1:8000"
+UNREADABLE = "Sorry, I couldn't read that message. Please type your question again."
+
+
+def chat_origins() -> List[str]:
+    return os.environ.get("TWITCHCHECK_CHAT_ORIGINS", DEFAULT_ORIGINS).split()
+
+
+class ChatSocketOutput(SocketIOOutput):
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class ChatSocket(SocketIOInput):
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        channel.origins = chat_origins()
+        return channel
+
+    def get_output_channel(self) -> Optional[ChatSocketOutput]:
+        return None if self.sio is None else ChatSocketOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        socket_blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        sio.eio.cors_allowed_origins = getattr(self, "origins", chat_origins())
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            output = ChatSocketOutput(sio, self.bot_message_evt)
+            fields = data if isinstance(data, dict) else {}
+            session = fields.get("session_id") if self.session_persistence else sid
+            text = fields.get("message")
+            if not isinstance(session, str) or not session or not isinstance(text, str):
+                await sio.emit(self.bot_message_evt, {"text": UNREADABLE}, room=sid)
+                return
+            metadata = fields.get(self.metadata_key)
+            message = UserMessage(
+                text,
+                output,
+                session,
+                input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else None,
+            )
+            await on_new_message(message)
+
+        return socket_blueprint
