@@ -1,0 +1,134 @@
+"""Slack: Rasa's channel, plus a card for the assessment, no duplicate replies to Slack's retries, and a
+configurable Web API address.
+
+- Slack retries an event it thinks was not delivered (X-Slack-Retry-Num). Rasa skips only retries whose
+  reason is `http_timeout`; here any event or button click already handled is acknowledged and skipped,
+  by its id. (The ids are kept in this process; replicas behind a load balancer each keep their own.)
+- The assessment payload becomes Slack blocks; Rasa would post it as raw chat.postMessage arguments.
+- SLACK_API_URL points the Web API client elsewhere (the tests' loopback Slack); unset, it is Slack's.
+Signatures and timestamps (unsigned, wrongly signed or older than five minutes) are checked by Rasa.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.slack import SlackBot, SlackInput
+from sanic import response
+from sanic.request import Request
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cards import assessment_card
+
+logger = logging.getLogger(__name__)
+SEEN_EVENTS_KEPT = 10_000
+
+
+def assessment_blocks(payload: Dict[str, Any]) -> List[Dict[str, Any]]:
+    card = assessment_card(payload)
+
+    def section(text: str) -> Dict[str, Any]:
+        return {"type": "section", "text": {"type": "plain_text", "text": text[:2900]}}
+
+    blocks: List[Dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"{card.mark} {card.title}"}},
+        section(card.what_to_do),
+    ]
+    if card.why:
+        blocks.append(section("Why:\n" + "\n".join(f"• {reason}" for reason in card.why)))
+    if card.triggers:
+        blocks.append(
+            section("What may be feeding the twitching:\n" + "\n".join(f"• {t}" for t in card.triggers))
+        )
+    if card.if_worse:
+        blocks.append(section(f"If things get worse: {card.if_worse}"))
+    context = "Sources: " + "; ".join(card.sources) + ". " if card.sources else ""
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [{"type": "plain_text", "text": context + "General information, not a diagnosis."}],
+        }
+    )
+    return blocks
+
+
+class SlackCards(SlackBot):
+    def __init__(
+        self,
+        token: str,
+        slack_channel: Optional[str] = None,
+        thread_id: Optional[str] = None,
+        proxy: Optional[str] = None,
+    ) -> None:
+        super().__init__(token, slack_channel, thread_id, proxy)
+        api_url = os.environ.get("SLACK_API_URL")
+        if api_url:
+            self.client = AsyncWebClient(token, base_url=api_url.rstrip("/") + "/", proxy=proxy)
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        kind = json_message.get("type")
+        if kind == "assessment":
+            card = assessment_card(json_message)
+            await self._post_message(
+                channel=self.slack_channel or recipient_id,
+                text=f"{card.title}. {card.what_to_do}",
+                blocks=assessment_blocks(json_message),
+            )
+        elif kind == "emergency":
+            return  # the emergency instruction was already sent as text; nothing else is needed
+        else:
+            await super().send_custom_json(recipient_id, json_message, **kwargs)
+
+
+def _delivery_id(request: Request) -> Optional[str]:
+    """Slack's id for this event, or for this button click; the same in every retry of it."""
+    try:
+        if request.headers.get("content-type") == "application/json":
+            return (request.json or {}).get("event_id")
+        payload = json.loads(request.form["payload"][0])
+        action = (payload.get("actions") or [{}])[0]
+        return f"{payload.get('user', {}).get('id')}:{action.get('action_ts')}:{payload.get('trigger_id')}"
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+class Slack(SlackInput):
+    @classmethod
+    def name(cls) -> str:
+        return "slack"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        channel.seen = OrderedDict()
+        return channel
+
+    def get_output_channel(
+        self, channel: Optional[str] = None, thread_id: Optional[str] = None
+    ) -> OutputChannel:
+        return SlackCards(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)
+
+    async def process_message(
+        self,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        sender_id: Optional[str],
+        metadata: Optional[Dict],
+    ) -> Any:
+        delivery = _delivery_id(request)
+        if delivery is not None:
+            if delivery in self.seen:
+                logger.info(
+                    "skipped a repeated Slack delivery (retry %s)", request.headers.get("x-slack-retry-num")
+                )
+                return response.text("", headers={"X-Slack-No-Retry": "1"})
+            self.seen[delivery] = True
+            while len(self.seen) > SEEN_EVENTS_KEPT:
+                self.seen.popitem(last=False)
+        return await super().process_message(request, on_new_message, text, sender_id, metadata)

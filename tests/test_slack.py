@@ -1,0 +1,170 @@
+"""Slack over loopback: signed Events API bodies posted to /webhooks/slack/webhook of the real stack, and
+a fake Slack Web API that records what the assistant sends (chat.postMessage)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.cards import assessment_card
+from bot.triage import assess
+from components.slack_channel import SlackCards
+from tests.conftest import MODEL, Stack
+from tests.fakes import FakeApi, fake_slack
+
+pytestmark = pytest.mark.server
+SECRET = "test-signing-secret"
+
+
+@pytest.fixture(scope="module")
+def slack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeApi]]:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train`")
+    api = fake_slack()
+    workdir: Path = tmp_path_factory.mktemp("slack")
+    env = {
+        "SLACK_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api.url + "/api",
+    }
+    stack = Stack(workdir, f"sqlite:///{workdir / 'twitchcheck.db'}", env)
+    try:
+        assistant = stack.start()
+        yield f"{assistant.url}/webhooks/slack/webhook", api
+    finally:
+        stack.stop()
+        api.close()
+
+
+def signed(body: bytes, secret: str = SECRET, at: float | None = None) -> dict[str, str]:
+    timestamp = str(int(time.time() if at is None else at))
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+def post(url: str, body: bytes, headers: dict[str, str], content_type: str = "application/json") -> int:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type, **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def message_event(text: str, user: str, event_id: str | None = None) -> bytes:
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}",
+            "event_time": int(time.time()),
+            "authorizations": [{"user_id": "UBOT"}],
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "channel": f"D{user}",
+                "user": user,
+                "text": text,
+                "ts": f"{time.time():.6f}",
+            },
+        }
+    ).encode()
+
+
+def posted_to(api: FakeApi, channel: str) -> list[dict]:
+    return [call.fields for call in api.calls_to("chat.postMessage") if call.fields.get("channel") == channel]
+
+
+def test_a_question_gets_its_answer_with_related_topics_as_buttons(slack) -> None:
+    url, api = slack
+    body = message_event("why does my eyelid keep jumping?", "U100")
+    assert post(url, body, signed(body)) == 200
+    api.settle()
+    messages = posted_to(api, "DU100")
+    assert any("Source" in m.get("text", "") for m in messages), messages
+    buttons = [
+        element
+        for m in messages
+        for block in m.get("blocks") or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert buttons and all(b["type"] == "button" and b["value"].startswith("/faq") for b in buttons)
+    assert all(call.headers.get("Authorization") == "Bearer xoxb-test-token" for call in api.calls)
+
+
+def test_a_button_click_is_answered(slack) -> None:
+    url, api = slack
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U200"},
+        "channel": {"id": "DU200"},
+        "trigger_id": uuid.uuid4().hex,
+        "message": {"ts": f"{time.time():.6f}"},
+        "actions": [
+            {"type": "button", "value": '/faq{"topic": "caffeine"}', "action_ts": f"{time.time():.6f}"}
+        ],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    assert post(url, body, signed(body), "application/x-www-form-urlencoded") == 200
+    api.settle()
+    assert any("caffeine" in m.get("text", "").lower() for m in posted_to(api, "DU200"))
+
+
+def test_retries_of_a_delivered_event_get_no_second_reply(slack) -> None:
+    url, api = slack
+    body = message_event("what has magnesium in it?", "U300", event_id="EvRETRY1")
+    assert post(url, body, signed(body)) == 200
+    api.settle()
+    replies = len(posted_to(api, "DU300"))
+    assert replies > 0
+    for number, reason in ((1, "http_timeout"), (2, "http_error"), (3, "unknown_error")):
+        retry = {**signed(body), "X-Slack-Retry-Num": str(number), "X-Slack-Retry-Reason": reason}
+        assert post(url, body, retry) == 200
+    api.settle(quiet=3)
+    assert len(posted_to(api, "DU300")) == replies
+
+
+@pytest.mark.parametrize(
+    "forgery", ["unsigned", "signature-of-another-body", "wrong-secret", "ten-minutes-old"]
+)
+def test_unsigned_wrongly_signed_or_stale_requests_are_rejected(slack, forgery: str) -> None:
+    url, api = slack
+    body = message_event("is this ALS?", f"U4{uuid.uuid4().hex[:4]}")
+    headers = {
+        "unsigned": {},
+        "signature-of-another-body": signed(b"something else"),
+        "wrong-secret": signed(body, secret="wrong-secret"),
+        "ten-minutes-old": signed(body, at=time.time() - 600),
+    }[forgery]
+    assert post(url, body, headers) == 400
+    api.settle(quiet=1)
+    assert posted_to(api, json.loads(body)["event"]["channel"]) == []
+
+
+def test_the_assessment_is_a_card_of_blocks(slack, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, api = slack
+    monkeypatch.setenv("SLACK_API_URL", api.url + "/api")
+    findings = {"location": ["calf"], "duration_days": 30, "weakness": True, "caffeine_cups_per_day": 5}
+    payload = {"type": "assessment", **assess(findings).to_dict()}
+    asyncio.run(SlackCards("xoxb-test-token", "DCARD").send_custom_json("DCARD", payload))
+    [message] = posted_to(api, "DCARD")
+    blocks = message["blocks"]
+    card = assessment_card(payload)
+    assert blocks[0]["type"] == "header" and card.title in blocks[0]["text"]["text"]
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Why:" in text and "What may be feeding" in text and "Sources: " in text
+    assert "not a diagnosis" in text and card.what_to_do in text
