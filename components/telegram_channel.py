@@ -1,0 +1,142 @@
+"""Telegram: Rasa's channel made safe to expose and testable on loopback.
+
+- The webhook is registered when the server has started (setWebhook, after getMe confirms the token
+  belongs to the bot named by TELEGRAM_VERIFY), with a secret token. Telegram sends it back in the header
+  X-Telegram-Bot-Api-Secret-Token on every update; anything without it is refused. (Rasa calls getMe on
+  every update instead, which checks nothing about the caller.)
+- Button presses are acknowledged (answerCallbackQuery), a repeated update_id is answered once, "/start"
+  greets, and a malformed update gets a 400 instead of a stack trace.
+- The assessment card is a short message with the level in words, mark and sources.
+- TELEGRAM_API_URL points the client elsewhere, e.g. http://127.0.0.1:8081 (the tests'
+  fake Bot API, or a self-hosted Bot API server); unset, it is Telegram's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from aiogram import Bot
+from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
+from aiogram.types import Update
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.telegram import TelegramInput, TelegramOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.cards import assessment_card
+
+logger = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+UPDATES_KEPT = 10_000
+
+
+def api_server() -> TelegramAPIServer:
+    url = os.environ.get("TELEGRAM_API_URL")
+    return TelegramAPIServer.from_base(url) if url else TELEGRAM_PRODUCTION
+
+
+def webhook_secret(token: str) -> str:
+    """TELEGRAM_SECRET_TOKEN, else one derived from the bot token (Telegram allows A-Z, a-z, 0-9, _ and -)."""
+    configured = os.environ.get("TELEGRAM_SECRET_TOKEN")
+    if configured:
+        return configured
+    return hmac.new(token.encode(), b"twitchcheck-telegram-webhook", hashlib.sha256).hexdigest()
+
+
+class TelegramCards(TelegramOutput):
+    def __init__(self, access_token: Optional[str]) -> None:
+        Bot.__init__(self, access_token, server=api_server())
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        kind = json_message.get("type")
+        if kind == "assessment":
+            card = assessment_card(json_message)
+            lines = [f"{card.mark} {card.title}", card.what_to_do]
+            if card.sources:
+                lines.append("Sources: " + "; ".join(card.sources))
+            lines.append("General information, not a diagnosis.")
+            await self.send_message(recipient_id, "\n".join(lines))
+        elif kind == "emergency":
+            return  # the emergency instruction was already sent as text
+        else:
+            await super().send_custom_json(recipient_id, json_message, **kwargs)
+
+
+class Telegram(TelegramInput):
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(credentials.get("access_token"), credentials.get("verify"), credentials.get("webhook_url"))
+
+    def get_output_channel(self) -> TelegramCards:
+        return TelegramCards(self.access_token)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("telegram_webhook", __name__)
+        secret = webhook_secret(self.access_token)
+        seen: OrderedDict[int, bool] = OrderedDict()
+        bot: Dict[str, TelegramCards] = {}
+
+        @webhook.listener("after_server_start")
+        async def register_webhook(app: Any, loop: Any) -> None:
+            out = self.get_output_channel()
+            me = await out.get_me()
+            if me.username != self.verify:
+                logger.error(
+                    "TELEGRAM_TOKEN belongs to @%s, not @%s: webhook not set", me.username, self.verify
+                )
+                return
+            await out.request("setWebhook", {"url": self.webhook_url, "secret_token": secret})
+            bot["out"] = out
+            logger.info("Telegram webhook registered for @%s", me.username)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if bot else "not registered"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+                return response.text("forbidden", status=403)
+            out = bot.get("out")
+            if out is None:
+                return response.text("not ready", status=503)
+            try:
+                raw = request.json
+                update = Update(**raw)
+                update_id = int(raw["update_id"])
+            except Exception:  # noqa: BLE001 (any malformed body: JSON, fields or types)
+                return response.text("malformed update", status=400)
+            if update_id in seen:
+                return response.text("success")
+            seen[update_id] = True
+            while len(seen) > UPDATES_KEPT:
+                seen.popitem(last=False)
+
+            if update.callback_query:
+                await out.answer_callback_query(update.callback_query.id)
+                chat, text = update.callback_query.message.chat, update.callback_query.data
+            else:
+                message = update.message or update.edited_message
+                if message is None or not message.text:
+                    return response.text("success")  # stickers, joins and the like: nothing to answer
+                chat, text = message.chat, message.text
+            if text.strip() == "/start":
+                text = "/greet"
+            await on_new_message(
+                UserMessage(text, out, str(chat.id), input_channel=self.name(), metadata=None)
+            )
+            return response.text("success")
+
+        return webhook

@@ -1,0 +1,166 @@
+"""Telegram over loopback: a fake Bot API server (getMe, setWebhook, sendMessage, answerCallbackQuery)
+and updates posted to /webhooks/telegram/webhook of the real stack."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.cards import assessment_card
+from bot.triage import assess
+from components.telegram_channel import SECRET_HEADER, TelegramCards
+from tests.conftest import MODEL, Stack
+from tests.fakes import FakeApi, fake_telegram
+
+pytestmark = pytest.mark.server
+TOKEN = "123456789:AAEtestTokenForLoopbackOnly_abcdefgh"
+BOT = "twitchcheck_test_bot"
+SECRET = "loopback-secret-token"
+WEBHOOK_URL = "https://twitchcheck.example.org/webhooks/telegram/webhook"
+
+
+@pytest.fixture(scope="module")
+def telegram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeApi]]:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train`")
+    api = fake_telegram(BOT)
+    workdir: Path = tmp_path_factory.mktemp("telegram")
+    env = {
+        "TELEGRAM_TOKEN": TOKEN,
+        "TELEGRAM_VERIFY": BOT,
+        "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
+        "TELEGRAM_SECRET_TOKEN": SECRET,
+        "TELEGRAM_API_URL": api.url,
+    }
+    stack = Stack(workdir, f"sqlite:///{workdir / 'twitchcheck.db'}", env)
+    try:
+        assistant = stack.start()
+        api.wait_for("setWebhook", 1)
+        yield f"{assistant.url}/webhooks/telegram/webhook", api
+    finally:
+        stack.stop()
+        api.close()
+
+
+update_ids = iter(range(1000, 10**6))
+
+
+def message_update(chat_id: int, text: str, update_id: int | None = None) -> dict:
+    return {
+        "update_id": next(update_ids) if update_id is None else update_id,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Sam"},
+            "text": text,
+        },
+    }
+
+
+def post(url: str, body: bytes, secret: str | None = SECRET) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[SECRET_HEADER] = secret
+    request = urllib.request.Request(url, data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def sent_to(api: FakeApi, chat_id: int) -> list[dict]:
+    return [
+        call.fields for call in api.calls_to("sendMessage") if str(call.fields.get("chat_id")) == str(chat_id)
+    ]
+
+
+def test_the_webhook_is_registered_with_a_secret_after_checking_the_bot(telegram) -> None:
+    _, api = telegram
+    assert api.calls_to("getMe")
+    [registration] = api.calls_to("setWebhook")
+    assert registration.fields["url"] == WEBHOOK_URL and registration.fields["secret_token"] == SECRET
+    assert registration.path == f"/bot{TOKEN}/setWebhook"
+
+
+def test_a_question_is_answered_with_related_topics_as_a_keyboard(telegram) -> None:
+    url, api = telegram
+    assert post(url, json.dumps(message_update(501, "why does my eyelid keep jumping?")).encode()) == 200
+    api.settle()
+    messages = sent_to(api, 501)
+    assert any("Source" in m["text"] for m in messages), messages
+    keyboards = [json.loads(m["reply_markup"]) for m in messages if m.get("reply_markup")]
+    buttons = [b for k in keyboards for row in k["inline_keyboard"] for b in row]
+    assert buttons and all(b["callback_data"].startswith("/faq") for b in buttons)
+
+
+def test_a_pressed_button_is_acknowledged_and_answered(telegram) -> None:
+    url, api = telegram
+    update = {
+        "update_id": next(update_ids),
+        "callback_query": {
+            "id": "cbq-1",
+            "from": {"id": 502, "is_bot": False, "first_name": "Sam"},
+            "chat_instance": "ci",
+            "data": '/faq{"topic": "caffeine"}',
+            "message": {"message_id": 7, "date": int(time.time()), "chat": {"id": 502, "type": "private"}},
+        },
+    }
+    assert post(url, json.dumps(update).encode()) == 200
+    api.settle()
+    assert [c.fields["callback_query_id"] for c in api.calls_to("answerCallbackQuery")] == ["cbq-1"]
+    assert any("caffeine" in m["text"].lower() for m in sent_to(api, 502))
+
+
+def test_start_greets_and_a_repeated_update_is_answered_once(telegram) -> None:
+    url, api = telegram
+    body = json.dumps(message_update(503, "/start", update_id=424242)).encode()
+    assert post(url, body) == 200
+    api.settle()
+    first = len(sent_to(api, 503))
+    assert first and "TwitchCheck" in sent_to(api, 503)[0]["text"]
+    assert post(url, body) == 200
+    api.settle(quiet=2)
+    assert len(sent_to(api, 503)) == first
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret"], ids=["no-secret", "wrong-secret"])
+def test_updates_without_the_secret_are_refused(telegram, secret) -> None:
+    url, api = telegram
+    assert post(url, json.dumps(message_update(504, "is this ALS?")).encode(), secret=secret) == 403
+    api.settle(quiet=1)
+    assert sent_to(api, 504) == []
+
+
+def test_a_malformed_update_gets_a_clear_refusal(telegram) -> None:
+    url, api = telegram
+    assert post(url, b"{not json") == 400
+    assert post(url, json.dumps({"update_id": "x", "message": 5}).encode()) == 400
+    assert post(url, json.dumps(message_update(505, "hello")).encode()) == 200  # and it still works
+
+
+def test_the_assessment_card_names_the_level_and_sources(telegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, api = telegram
+    monkeypatch.setenv("TELEGRAM_API_URL", api.url)
+    payload = {"type": "assessment", **assess({"location": ["calf"], "duration_days": 30}).to_dict()}
+
+    async def send() -> None:
+        bot = TelegramCards(TOKEN)
+        try:
+            await bot.send_custom_json("506", payload)
+        finally:
+            await bot.session.close()
+
+    asyncio.run(send())
+    [card] = sent_to(api, 506)
+    expected = assessment_card(payload)
+    assert card["text"].startswith(f"{expected.mark} {expected.title}")
+    assert "Sources: " in card["text"] and "not a diagnosis" in card["text"]
