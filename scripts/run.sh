@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the action server (5055) and Rasa (5005: REST and Socket.IO), in the foreground.
+# Starts the action server (5055), Rasa (5005: REST, Socket.IO, channels) and the chat page (8000).
 # `scripts/run.sh shell` chats in this terminal instead. Ctrl-C stops every process started here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,15 @@ export TWITCHCHECK_CHAT_ORIGINS=${TWITCHCHECK_CHAT_ORIGINS:-"http://localhost:$C
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/webhook}
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
 
+# Rasa's HTTP API (models, trackers) stays off unless asked for, and then only with a token.
+api_args=()
+if [ "${TWITCHCHECK_ENABLE_API:-}" = "1" ]; then
+  if [ -z "${RASA_API_TOKEN:-}" ]; then
+    echo "TWITCHCHECK_ENABLE_API=1 needs RASA_API_TOKEN: the HTTP API is never served without a token." >&2
+    exit 2
+  fi
+  api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
+fi
 # The assistant's own tables (diary, assessments, consent, summary links), in the tracker store's database.
 "$BIN/python" -m bot.store migrate
 
@@ -36,17 +45,7 @@ if [ "${1:-}" = "shell" ]; then
   exit
 fi
 
-# Rasa's HTTP API (models, trackers) stays off unless asked for, and then only with a token.
-api_args=()
-if [ "${TWITCHCHECK_ENABLE_API:-}" = "1" ]; then
-  if [ -z "${RASA_API_TOKEN:-}" ]; then
-    echo "TWITCHCHECK_ENABLE_API=1 needs RASA_API_TOKEN: the HTTP API is never served without a token." >&2
-    exit 2
-  fi
-  api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
-fi
-cors_args=()
-for origin in $TWITCHCHECK_CHAT_ORIGINS; do cors_args+=(--cors "$origin"); done
+read -ra chat_origins <<<"$TWITCHCHECK_CHAT_ORIGINS"
 
 # Slack and Telegram are on only when their variables are set (see credentials.yml).
 mkdir -p .rasa
@@ -66,6 +65,6 @@ cat <<MSG
 
 MSG
 "$BIN/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials .rasa/credentials.yml \
-  --port "$RASA_PORT" "${cors_args[@]}" "${api_args[@]}" &
+  --port "$RASA_PORT" --cors "${chat_origins[@]}" "${api_args[@]}" &
 pids+=($!)
 wait -n "${pids[@]}"

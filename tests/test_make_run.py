@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -60,11 +61,48 @@ def test_a_logged_twitch_is_still_listed_after_make_run_restarts(tmp_path: Path)
             assert 'src="chat.js"' in page.read().decode()
         chat.send(me, "log a twitch in my right thigh")
         assert "right thigh" in Assistant.text(chat.send(me, "yes"))
+        assert status(f"{chat.url}/status") == 404, "Rasa's HTTP API is off unless asked for"
+        page_origin = f"http://localhost:{env['CHAT_PORT']}"
+        assert allowed_origin(chat.url, page_origin) == page_origin
+        assert allowed_origin(chat.url, "http://evil.example") is None
     finally:
         ctrl_c(process)
 
-    process = start_run_script(tmp_path, env)
+    # Started again, this time with the HTTP API on: it then needs the token.
+    process = start_run_script(tmp_path, {**env, "TWITCHCHECK_ENABLE_API": "1", "RASA_API_TOKEN": "s3cret"})
     try:
         assert "right thigh" in Assistant.text(chat.send(me, "show my twitch log"))
+        assert status(f"{chat.url}/status") == 401
+        assert status(f"{chat.url}/status?token=wrong") == 401
+        assert status(f"{chat.url}/status?token=s3cret") == 200
     finally:
         ctrl_c(process)
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def allowed_origin(rasa_url: str, origin: str) -> str | None:
+    """The Access-Control-Allow-Origin a browser on `origin` gets from the REST channel."""
+    request = urllib.request.Request(
+        f"{rasa_url}/webhooks/rest/webhook",
+        data=b'{"sender": "cors-check", "message": "hi"}',
+        headers={"Content-Type": "application/json", "Origin": origin},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.headers.get("Access-Control-Allow-Origin")
+
+
+def test_the_http_api_is_never_served_without_a_token(tmp_path: Path) -> None:
+    env = {**os.environ, "TWITCHCHECK_ENABLE_API": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env.pop("RASA_API_TOKEN", None)
+    result = subprocess.run(
+        [str(ROOT / "scripts" / "run.sh")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "needs RASA_API_TOKEN" in result.stderr

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -184,3 +186,20 @@ def test_when_the_server_is_unreachable_the_widget_says_so_and_recovers(chat, br
     sync_api.expect(page.locator(".tc-pending")).to_have_count(0)
     sync_api.expect(bot_messages(page).nth(before)).to_contain_text(re.compile("magnesium", re.I))
     page.close()
+
+
+def socket_handshake(stack: Stack, origin: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{stack.rasa_port}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_only_the_chat_page_may_open_the_socket(chat) -> None:
+    url, stack = chat
+    assert socket_handshake(stack, url.rstrip("/")) == 200
+    assert socket_handshake(stack, "http://evil.example") == 400
