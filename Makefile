@@ -12,14 +12,16 @@ export RASA_TELEMETRY_ENABLED := false
 # endpoints.yml reads it; scripts/run.sh sets the same default.
 export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 
-.PHONY: setup browser train run shell actions validate lint test test-conversations test-nlu bench clean
+.PHONY: setup vendor browser train run shell actions validate lint test test-conversations test-nlu bench clean
 
-setup: $(VENV)/.installed web/node_modules/.installed
+setup: $(VENV)/.installed
 
-# socket.io-client for the chat page, pinned by web/package-lock.json and served locally (no CDN).
-web/node_modules/.installed: web/package.json web/package-lock.json
+# The chat page's socket.io-client is committed in web/vendor/, so `make run` needs no Node.js. This
+# refreshes it from npm, at the version web/package-lock.json pins.
+vendor:
 	cd web && npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js web/vendor/
+	cp web/node_modules/socket.io-client/LICENSE web/vendor/socket.io-client.LICENSE
 
 # Debian's Chromium for the widget's browser test (Playwright drives it; it cannot download a browser here).
 browser:
@@ -39,7 +41,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	$(BIN)/rasa train --fixed-model-name twitchcheck --out models
 	touch $@
 
-run: $(MODEL) web/node_modules/.installed
+run: $(MODEL)
 	scripts/run.sh
 
 shell: $(MODEL)
@@ -54,7 +56,7 @@ validate: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check bot actions components tests scripts
 
-test: validate lint $(MODEL) web/node_modules/.installed browser
+test: validate lint $(MODEL) browser
 	$(BIN)/python -m pytest
 	$(MAKE) test-conversations test-nlu
 

@@ -1,5 +1,6 @@
 """Serves the chat page (web/) on port 8000: the widget, its stylesheet and socket.io-client from
-web/node_modules, nothing from a CDN. Only these files, only GET, with headers that forbid inline scripts.
+web/vendor (committed, from npm), nothing from a CDN. Only these files, only GET and HEAD, with a
+Content-Security-Policy that forbids inline and eval'd script.
 
     python scripts/chat_page.py [--port 8000] [--socket-url http://localhost:5005]
 """
@@ -19,7 +20,7 @@ FILES = {
     "/chat.js": (WEB / "chat.js", "text/javascript; charset=utf-8"),
     "/chat.css": (WEB / "chat.css", "text/css; charset=utf-8"),
     "/vendor/socket.io.min.js": (
-        WEB / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
+        WEB / "vendor" / "socket.io.min.js",
         "text/javascript; charset=utf-8",
     ),
 }
@@ -92,7 +93,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if not FILES["/vendor/socket.io.min.js"][0].is_file():
-        raise SystemExit("web/node_modules is missing: run `make setup` (it runs npm ci in web/)")
+        raise SystemExit("web/vendor/socket.io.min.js is missing: `make vendor` fetches it from npm")
     ThreadingHTTPServer((args.host, args.port), make_handler(args.socket_url)).serve_forever()
 
 
