@@ -3,7 +3,7 @@
 - Custom payloads (the assessment card) arrive as `{"custom": {...}}`. Rasa 3.6's SocketIOOutput passes
   them to `emit()` as keyword arguments, which fails for any payload that is not emit's own arguments.
 - Only the chat page's origins may connect (TWITCHCHECK_CHAT_ORIGINS, space separated; by default the page
-  `make run` serves on port 8000). Rasa allows every origin.
+  `make run` serves on port 8000). Rasa allows every origin, and with --cors sends the CORS header twice.
 - A malformed message (not an object, no text, text that is not a string) gets a clear reply instead of
   an exception in the server log and silence in the widget.
 """
@@ -49,7 +49,11 @@ class ChatSocket(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socket_blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        # Engine.IO refuses a connection from any other origin, WebSocket included (browsers apply no CORS
+        # to WebSockets). It must not add CORS headers itself: Rasa's --cors (scripts/run.sh passes the
+        # same origins) already adds them to every route, and a browser refuses a response with two.
         sio.eio.cors_allowed_origins = getattr(self, "origins", chat_origins())
+        sio.eio._cors_headers = lambda environ: []
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:

@@ -20,6 +20,7 @@ import sqlalchemy
 import yaml
 
 from bot.store import migrate
+from components.chat_socket import DEFAULT_ORIGINS
 from scripts.credentials import enabled_credentials
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,6 +143,9 @@ class Stack:
                 str(self.credentials),
                 "--port",
                 str(self.rasa_port),
+                # As scripts/run.sh: CORS only for the chat page's origins.
+                "--cors",
+                *self.env.get("TWITCHCHECK_CHAT_ORIGINS", DEFAULT_ORIGINS).split(),
             ],
             f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/",
         )

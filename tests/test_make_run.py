@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.conftest import MODEL, ROOT, Assistant, _wait_until_up, free_port
 
@@ -65,6 +66,9 @@ def test_a_logged_twitch_is_still_listed_after_make_run_restarts(tmp_path: Path)
         page_origin = f"http://localhost:{env['CHAT_PORT']}"
         assert allowed_origin(chat.url, page_origin) == page_origin
         assert allowed_origin(chat.url, "http://evil.example") is None
+        assert "magnesium" in ask_in_the_widget(
+            f"http://localhost:{env['CHAT_PORT']}/", "what has magnesium in it?"
+        )
     finally:
         ctrl_c(process)
 
@@ -77,6 +81,21 @@ def test_a_logged_twitch_is_still_listed_after_make_run_restarts(tmp_path: Path)
         assert status(f"{chat.url}/status?token=s3cret") == 200
     finally:
         ctrl_c(process)
+
+
+def ask_in_the_widget(page_url: str, question: str) -> str:
+    """Types the question into the chat page in Chromium; returns the assistant's first answer, lower case."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(page_url)
+            page.get_by_label("Your message").fill(question)
+            page.keyboard.press("Enter")
+            page.locator(".tc-bot").first.wait_for(timeout=60_000)
+            return page.locator(".tc-bot").first.inner_text().lower()
+        finally:
+            browser.close()
 
 
 def status(url: str) -> int:

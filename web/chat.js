@@ -163,7 +163,8 @@
   history.forEach(render);
 
   // The connection: a session is (re)joined on every connect; queued messages go out once it is confirmed.
-  var socket = window.io(socketUrl, { reconnectionDelayMax: 5000 });
+  // WebSocket first: it needs no CORS headers; long-polling remains the fallback for proxies that block it.
+  var socket = window.io(socketUrl, { transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
   var confirmed = false;
   var queue = [];
 
