@@ -61,6 +61,38 @@ def resolve_database_url(explicit: str | None = None) -> str:
     return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
 
 
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def create_engine(url: str | None = None, *, future: bool = True, **kwargs: Any) -> Engine:
+    """The one way TwitchCheck opens its database, for the tracker store and for its own tables.
+
+    - Pooled connections are tested before use, so after the database restarts the next message
+      reconnects instead of failing on a dead connection.
+    - SQLite (the embedded file of `make run`) runs in WAL mode: Rasa and the action server read while the
+      other writes, and a commit is not an fsync. A crashed process loses nothing committed; a power cut may
+      lose the last commits, which is why a deployment uses PostgreSQL. Writers wait for each other (busy
+      timeout) instead of failing with "database is locked". Connections are pooled (SQLAlchemy 1.4 opens a
+      new one per session for a file, and closing the last one checkpoints the log: an fsync per message).
+    """
+    url = resolve_database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        kwargs = {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}, **kwargs}
+    engine = sa.create_engine(url, future=future, pool_pre_ping=True, **kwargs)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
 class UTCDateTime(sa.types.TypeDecorator):
     """Timezone-aware UTC datetimes in and out, also on SQLite, which stores no time zone."""
 
@@ -406,7 +438,7 @@ class Store:
 
 def connect(url: str | None = None) -> Store:
     """A Store on `url`, else DATABASE_URL, else twitchcheck.db. Creates no tables: run migrate() first."""
-    return Store(sa.create_engine(resolve_database_url(url), future=True))
+    return Store(create_engine(url))
 
 
 def _alembic(connection: sa.engine.Connection) -> Config:
@@ -419,7 +451,7 @@ def _alembic(connection: sa.engine.Connection) -> Config:
 
 def migrate(url: str | None = None, revision: str = "head") -> None:
     """Creates or updates the assistant's tables up to `revision`."""
-    engine = sa.create_engine(resolve_database_url(url), future=True)
+    engine = create_engine(url)
     try:
         with engine.begin() as connection:
             command.upgrade(_alembic(connection), revision)
@@ -429,7 +461,7 @@ def migrate(url: str | None = None, revision: str = "head") -> None:
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
     """Undoes migrations down to `revision`; the default, base, drops the assistant's tables and data."""
-    engine = sa.create_engine(resolve_database_url(url), future=True)
+    engine = create_engine(url)
     try:
         with engine.begin() as connection:
             command.downgrade(_alembic(connection), revision)

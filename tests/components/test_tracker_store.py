@@ -1,0 +1,65 @@
+"""The tracker store gives back exactly the conversation Rasa's own SQL tracker store would (a real file)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.tracker_store import DatabaseUrlTrackerStore
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = Domain.load(ROOT / "domain.yml")
+
+
+def a_conversation(sender: str) -> DialogueStateTracker:
+    events = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("check my symptoms", {"name": "check_symptoms", "confidence": 0.98}),
+        ActionExecuted("action_start_check_in"),
+        ActiveLoop("check_in_form"),
+        SlotSet("requested_slot", "emergency_screen"),
+        BotUttered("Any of these?", {"buttons": [{"title": "None", "payload": "/deny"}]}),
+        ActionExecuted("action_listen"),
+        UserUttered("hmm", {"name": "nlu_fallback", "confidence": 0.3}),
+        UserUtteranceReverted(),
+        ActionExecuted("action_listen"),
+    ]
+    return DialogueStateTracker.from_events(sender, events, DOMAIN.slots)
+
+
+def test_a_conversation_comes_back_as_rasa_would_read_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    ours = DatabaseUrlTrackerStore(domain=DOMAIN, database_url=url)
+    asyncio.run(ours.save(a_conversation("ana")))
+    rasas = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "conversations.db"))
+    expected = asyncio.run(rasas.retrieve("ana"))
+    got = asyncio.run(ours.retrieve("ana"))
+    assert got is not None and expected is not None
+    assert list(got.events) == list(expected.events)
+    assert got.current_state() == expected.current_state()
+    assert got.active_loop_name == "check_in_form" and got.get_slot("requested_slot") == "emergency_screen"
+    assert asyncio.run(ours.retrieve("nobody")) is None
+
+
+def test_the_sqlite_file_is_shared_safely_between_processes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    store = DatabaseUrlTrackerStore(domain=DOMAIN, database_url=url)
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.text("pragma journal_mode")).scalar() == "wal"
+        assert connection.execute(sa.text("pragma busy_timeout")).scalar() >= 5000
