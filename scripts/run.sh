@@ -47,9 +47,11 @@ fi
 
 read -ra chat_origins <<<"$TWITCHCHECK_CHAT_ORIGINS"
 
-# Slack and Telegram are on only when their variables are set (see credentials.yml).
+# Slack and Telegram are on only when their variables are set (see credentials.yml); conversation locks go
+# to Redis when REDIS_URL is set, which several workers (SANIC_WORKERS) or replicas need.
 mkdir -p .rasa
 "$BIN/python" scripts/credentials.py .rasa/credentials.yml
+"$BIN/python" scripts/endpoints.py .rasa/endpoints.yml
 
 "$BIN/python" scripts/chat_page.py --port "$CHAT_PORT" --socket-url "http://localhost:$RASA_PORT" &
 pids+=($!)
@@ -64,7 +66,7 @@ cat <<MSG
   Ctrl-C stops everything.
 
 MSG
-"$BIN/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials .rasa/credentials.yml \
+"$BIN/rasa" run --model "$MODEL" --endpoints .rasa/endpoints.yml --credentials .rasa/credentials.yml \
   --port "$RASA_PORT" --cors "${chat_origins[@]}" "${api_args[@]}" &
 pids+=($!)
 wait -n "${pids[@]}"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.conftest import MODEL, ROOT, Assistant, _wait_until_up, free_port
+from tests.conftest import MODEL, ROOT, Assistant, free_port, wait_until_up
 
 pytestmark = pytest.mark.server
 
@@ -29,7 +29,7 @@ def start_run_script(workdir: Path, env: dict[str, str]) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    _wait_until_up(f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/", process, log)
+    wait_until_up(f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/", process, log)
     return process
 
 

@@ -19,7 +19,7 @@ from typing import Iterator
 import pytest
 from playwright import sync_api
 
-from tests.conftest import MODEL, ROOT, Stack, _wait_until_up, free_port
+from tests.conftest import MODEL, ROOT, Stack, free_port, wait_until_up
 
 pytestmark = pytest.mark.server
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,7 +54,7 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Stack]
             stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{chat_port}/"
-        _wait_until_up(url, page_server, log)
+        wait_until_up(url, page_server, log)
         yield url, stack
     finally:
         if page_server:
