@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 # endpoints.yml reads it; scripts/run.sh sets the same default.
 export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 
-.PHONY: setup vendor browser train run shell actions validate lint test test-conversations test-nlu bench clean
+.PHONY: setup vendor browser nginx train run shell actions validate lint test test-conversations test-nlu bench clean
 
 setup: $(VENV)/.installed
 
@@ -26,6 +26,10 @@ vendor:
 # Debian's Chromium for the widget's browser test (Playwright drives it; it cannot download a browser here).
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Debian's nginx: the load balancer in front of two Rasa replicas in the scale-out test.
+nginx:
+	@test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,7 +60,7 @@ validate: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check bot actions components tests scripts
 
-test: validate lint $(MODEL) browser
+test: validate lint $(MODEL) browser nginx
 	$(BIN)/python -m pytest
 	$(MAKE) test-conversations test-nlu
 
