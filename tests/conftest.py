@@ -7,13 +7,25 @@ import os
 from typing import Iterator
 
 import pytest
+import redis
 import sqlalchemy
 
 from scripts.stack import MODEL, ROOT, Assistant, Stack, free_port, wait_until_up
 
-__all__ = ["MODEL", "ROOT", "Assistant", "Stack", "free_port", "wait_until_up", "postgres_or_skip"]
+__all__ = [
+    "MODEL",
+    "ROOT",
+    "Assistant",
+    "Stack",
+    "free_port",
+    "wait_until_up",
+    "postgres_or_skip",
+    "redis_or_skip",
+]
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# A Redis database of the tests' own (the lock tests), apart from the one `make run` may use.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 
 def postgres_or_skip() -> sqlalchemy.engine.Engine:
@@ -29,6 +41,20 @@ def postgres_or_skip() -> sqlalchemy.engine.Engine:
             pytest.fail(reason + " and TWITCHCHECK_REQUIRE_POSTGRES is set")
         pytest.skip(reason)
     return engine
+
+
+def redis_or_skip() -> redis.Redis:
+    """A client of the test Redis; where it is unreachable the test is skipped with the reason, or fails in
+    CI (CI sets CI), where Redis is part of the machine."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as error:
+        reason = f"Redis at {REDIS_URL} is not reachable ({error})"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " and CI is set")
+        pytest.skip(reason)
+    return client
 
 
 @pytest.fixture(scope="session")
