@@ -16,7 +16,7 @@ def test_make_run_keeps_locks_in_its_own_process() -> None:
 def test_redis_url_gives_rasa_a_shared_lock_store() -> None:
     config = endpoints({"REDIS_URL": "redis://:secret@cache.internal:6380/2"}, "http://actions:5055/webhook")
     assert config["lock_store"] == {
-        "type": "redis",
+        "type": "components.lock_store.AtomicRedisLockStore",
         "url": "cache.internal",
         "port": 6380,
         "db": 2,
