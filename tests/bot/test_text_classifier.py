@@ -1,4 +1,4 @@
-"""FAQ retrieval on its own, without Rasa: trained on the knowledge base, it finds the topic asked about."""
+"""The text classifier on its own, without Rasa: FAQ topics from the knowledge base, and intents."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.faq_retrieval import FaqRetriever
 from bot.knowledge import knowledge_base
+from bot.text_classifier import TextClassifier
 
 
 @pytest.fixture(scope="module")
-def retriever() -> FaqRetriever:
+def retriever() -> TextClassifier:
     kb = knowledge_base()
     questions = [e for topic in kb.topics.values() for e in topic.examples]
     topics = [topic.id for topic in kb.topics.values() for _ in topic.examples]
-    return FaqRetriever.train(questions, topics)
+    return TextClassifier.train(questions, topics, regularisation=0.3)
 
 
 @pytest.mark.parametrize(
@@ -28,25 +28,38 @@ def retriever() -> FaqRetriever:
     ],
 )
 def test_the_questions_people_ask_most_find_their_topic(
-    retriever: FaqRetriever, question: str, topic_id: str
+    retriever: TextClassifier, question: str, topic_id: str
 ) -> None:
-    best = retriever.rank(question)[0]
-    assert best.topic_id == topic_id
+    assert retriever.rank(question)[0].label == topic_id
 
 
-def test_confidences_are_ranked_and_sum_to_at_most_one(retriever: FaqRetriever) -> None:
+def test_confidences_are_ranked_and_sum_to_one(retriever: TextClassifier) -> None:
     ranking = retriever.rank("does stress cause twitching", top=45)
     confidences = [r.confidence for r in ranking]
     assert confidences == sorted(confidences, reverse=True)
     assert sum(confidences) == pytest.approx(1.0)
 
 
-def test_a_saved_retriever_answers_the_same_after_loading(retriever: FaqRetriever, tmp_path: Path) -> None:
+@pytest.mark.parametrize("message", ["asdfgh qwerty", "😣💪⚡", "我的眼皮一直在跳", "", "   "])
+def test_a_message_without_one_known_word_prefers_no_label(retriever: TextClassifier, message: str) -> None:
+    ranking = retriever.rank(message, top=45)
+    assert all(r.confidence == pytest.approx(1 / len(retriever.labels)) for r in ranking)
+
+
+def test_a_saved_classifier_answers_the_same_after_loading(retriever: TextClassifier, tmp_path: Path) -> None:
     retriever.save(tmp_path / "model.pkl")
-    loaded = FaqRetriever.load(tmp_path / "model.pkl")
+    loaded = TextClassifier.load(tmp_path / "model.pkl")
     assert loaded.rank("lockjaw after a cut")[0] == retriever.rank("lockjaw after a cut")[0]
 
 
-def test_training_needs_more_than_one_topic() -> None:
+def test_intents_are_told_apart() -> None:
+    texts = ["hello", "hi there", "good morning", "bye", "see you later", "goodbye for now"]
+    intents = ["greet"] * 3 + ["goodbye"] * 3
+    classifier = TextClassifier.train(texts, intents, regularisation=1.0)
+    assert classifier.rank("hi, good morning")[0].label == "greet"
+    assert classifier.rank("ok bye, see you")[0].label == "goodbye"
+
+
+def test_training_needs_more_than_one_label() -> None:
     with pytest.raises(ValueError):
-        FaqRetriever.train(["a", "b"], ["x", "x"])
+        TextClassifier.train(["a", "b"], ["x", "x"], regularisation=1.0)
