@@ -11,13 +11,20 @@ next message starts a new conversation.
 
 Rebuilding a conversation is on every message's path, so it reads only the events' JSON (no ORM rows) and
 looks each event class up once (Rasa walks its class tree for every event it reads).
+
+A database that restarts is waited for: reading and writing a conversation are retried for about 8 seconds
+when the connection is refused or lost, so a restart of a few seconds goes unnoticed. If it stays down,
+ConversationStoreUnavailable is raised, and components/outages.py tells the person (Rasa would otherwise
+carry on with an empty conversation kept in memory and forget it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from functools import cache
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Callable, Dict, List, Optional, Type, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -31,6 +38,28 @@ from sqlalchemy.orm import sessionmaker
 from bot.store import create_engine, resolve_database_url
 
 ERASED_SLOT = "conversation_erased"
+# Waits between attempts, about 8 s in all: long enough for a database restart, short enough to then tell
+# the person rather than keep them waiting.
+RETRY_DELAYS_SECONDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+logger = logging.getLogger(__name__)
+Result = TypeVar("Result")
+
+
+class ConversationStoreUnavailable(Exception):
+    """The database could not be reached, even after retrying. `writing`: saving failed (reading worked)."""
+
+    def __init__(self, writing: bool) -> None:
+        super().__init__(f"the conversation database is unreachable ({'saving' if writing else 'reading'})")
+        self.writing = writing
+
+
+def is_connection_error(error: sa.exc.DBAPIError) -> bool:
+    """A refused or lost connection (the server restarting or down), or SQLite busy: worth trying again.
+
+    Other database errors (a bad query, a missing table) would fail the same way again.
+    """
+    return error.connection_invalidated or isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
 
 
 class DatabaseUrlTrackerStore(SQLTrackerStore):
@@ -64,24 +93,68 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
-        with self.session_scope() as session:
-            rows = (
-                self._event_query(session, sender_id, fetch_events_from_all_sessions)
-                .with_entities(self.SQLEvent.data)
-                .all()
-            )
+        def read_rows() -> List[Any]:
+            with self.session_scope() as session:
+                return (
+                    self._event_query(session, sender_id, fetch_events_from_all_sessions)
+                    .with_entities(self.SQLEvent.data)
+                    .all()
+                )
+
+        rows = await self._with_retries(read_rows, writing=False)
         if not self.domain or not rows:
             return None
         events = [event_from_dict(json.loads(data)) for (data,) in rows]
         return DialogueStateTracker.from_events(sender_id, [e for e in events if e], self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        if not tracker.get_slot(ERASED_SLOT):
-            await super().save(tracker)
+        if tracker.get_slot(ERASED_SLOT):
+            await self._with_retries(lambda: self._erase(tracker.sender_id), writing=True)
             return
+        await self.stream_events(tracker)
+        await self._with_retries(lambda: self._append_new_events(tracker), writing=True)
+
+    def _append_new_events(self, tracker: DialogueStateTracker) -> None:
+        """As Rasa's `SQLTrackerStore.save` (without the event broker, which `save` calls once).
+
+        Only the events not yet stored are added, counted afresh on each attempt, so retrying after a
+        commit whose acknowledgement was lost adds nothing twice.
+        """
         with self.session_scope() as session:
-            session.execute(sa.delete(self.SQLEvent).where(self.SQLEvent.sender_id == tracker.sender_id))
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
             session.commit()
+
+    def _erase(self, sender_id: str) -> None:
+        with self.session_scope() as session:
+            session.execute(sa.delete(self.SQLEvent).where(self.SQLEvent.sender_id == sender_id))
+            session.commit()
+
+    async def _with_retries(self, operation: Callable[[], Result], writing: bool) -> Result:
+        """Runs `operation`, again after a short wait while the database cannot be reached."""
+        delays = iter(RETRY_DELAYS_SECONDS)
+        while True:
+            try:
+                return operation()
+            except sa.exc.DBAPIError as error:
+                if not is_connection_error(error):
+                    raise
+                delay = next(delays, None)
+                if delay is None:
+                    logger.error("the conversation database is still unreachable: %s", error.orig)
+                    raise ConversationStoreUnavailable(writing) from error
+                logger.warning("the conversation database is unreachable; retrying in %.2f s", delay)
+            await asyncio.sleep(delay)
 
 
 @cache
@@ -96,4 +169,12 @@ def event_from_dict(parameters: Dict[str, Any]) -> Optional[Event]:
     return event_class._from_parameters(parameters) if event_class else None
 
 
-__all__: List[str] = ["DatabaseUrlTrackerStore", "ERASED_SLOT", "event_from_dict", "resolve_database_url"]
+__all__: List[str] = [
+    "ConversationStoreUnavailable",
+    "DatabaseUrlTrackerStore",
+    "ERASED_SLOT",
+    "RETRY_DELAYS_SECONDS",
+    "event_from_dict",
+    "is_connection_error",
+    "resolve_database_url",
+]
