@@ -1,0 +1,275 @@
+"""When a part of the assistant is down, the person gets a clear reply: never silence, never half a turn.
+
+Rasa 3.6 on its own answers nothing at all when the action server cannot be reached: the processor logs the
+error, drops the action's events and listens again, so "I can't breathe" got an empty reply. When the
+database cannot be reached, Rasa's FailSafeTrackerStore carries on with an empty conversation kept in memory
+and later forgets it: mid check-in, the person's answer was read as the start of a new conversation.
+Here, applied on import for every Rasa process (components/__init__.py imports it):
+
+- The action server does not answer (refused, an error, a timeout): the person is told "I can't do that
+  right now" and their message is taken back (UserUtteranceReverted; it stays in the tracker store), so
+  that once the server is back, sending it again carries on where they were, at the same check-in question.
+- Unless the message is an emergency: then the emergency action runs here, in Rasa's own process, with the
+  same code and words as on the action server, so the instruction to call emergency services never depends
+  on a second process. Inside the check-in the form gives way, as it does when the server is up, so that
+  the emergency rule runs. Should even that fail, a fixed instruction is sent.
+- The database stays unreachable after the tracker store's retries (components/tracker_store.py): the
+  person is told their message was not taken in and to send it again; an emergency still gets the
+  instruction (the emergency screen needs no database). If only saving failed, the turn has been answered
+  but is not stored, and the person is asked to send their last message again.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional
+
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.core.actions.forms import FormAction
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from rasa.core.nlg import NaturalLanguageGenerator
+from rasa.core.processor import MessageProcessor
+from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActiveLoop,
+    Event,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+    deserialise_events,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import EndpointConfig
+from rasa_sdk.executor import ActionExecutor
+
+from actions.emergency import ActionEmergency
+from components.deterministic_intents import EMERGENCY_INTENT
+from components.tracker_store import ConversationStoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+EMERGENCY_ACTION = ActionEmergency().name()
+IF_URGENT = (
+    "If this is urgent, such as trouble breathing, sudden weakness or drooping on one side, or a seizure, "
+    "call your emergency number now (911, 999, 112 or 000)."
+)
+ACTION_SERVER_DOWN_REPLY = (
+    "Sorry, I can't do that right now: part of me isn't working. Please send your message again in a "
+    "minute or two; everything you told me before is kept. " + IF_URGENT
+)
+NOT_TAKEN_IN_REPLY = (
+    "Sorry, I can't get to our conversation right now, so I haven't taken in what you just said. Please "
+    "send it again in a minute or two. " + IF_URGENT
+)
+NOT_SAVED_REPLY = (
+    "Sorry, I couldn't save that last step of our conversation. Please send your last message again in a "
+    "minute or two, so that I carry on from the right place. " + IF_URGENT
+)
+# Sent only if the emergency action fails even in this process. Written out here, from
+# data/red_flags.yml's emergency level, because it must not depend on anything that could have broken.
+LAST_RESORT_EMERGENCY_INSTRUCTION = (
+    "This could be an emergency: call your emergency number now. Call 911 in the US and Canada, 999 in the "
+    "UK, 112 in the EU and many other countries, or 000 in Australia."
+)
+
+
+@dataclass
+class Turn:
+    """What the person has been told during the handling of one message."""
+
+    replied: bool = False
+
+
+_turn: ContextVar[Optional[Turn]] = ContextVar("twitchcheck_turn", default=None)
+# Set while the check-in form runs: its validation is a remote call made on the form's behalf, and the
+# form, not that call, decides what the person gets.
+_inside_form: ContextVar[bool] = ContextVar("twitchcheck_inside_form", default=False)
+
+_emergency_executor = ActionExecutor()
+_emergency_executor.register_action(ActionEmergency)
+
+
+class ActionServerUnavailable(RasaException):
+    """A remote call made on behalf of another action failed; that action decides what to say."""
+
+
+def is_emergency(tracker: DialogueStateTracker) -> bool:
+    return (tracker.latest_message.intent or {}).get("name") == EMERGENCY_INTENT
+
+
+async def emergency_here(
+    endpoint: Optional[EndpointConfig],
+    output_channel: OutputChannel,
+    nlg: NaturalLanguageGenerator,
+    tracker: DialogueStateTracker,
+    domain: Domain,
+) -> List[Event]:
+    """The emergency action run in this process, its answer read exactly as the action server's would be."""
+    action = RemoteAction(EMERGENCY_ACTION, endpoint)
+    try:
+        result = await _emergency_executor.run(action._action_call_format(tracker, domain))
+        action._validate_action_result(result)
+        messages = await RemoteAction._utter_responses(
+            result.get("responses", []), output_channel, nlg, tracker
+        )
+        return [*messages, *deserialise_events(result.get("events", []))]
+    except Exception:
+        logger.exception("the emergency action failed in Rasa's process too; sending the fixed instruction")
+        return [
+            create_bot_utterance({"text": LAST_RESORT_EMERGENCY_INSTRUCTION}),
+            ActiveLoop(None),
+            SlotSet(REQUESTED_SLOT, None),
+        ]
+
+
+async def instead_of_action(
+    action_name: str,
+    endpoint: Optional[EndpointConfig],
+    output_channel: OutputChannel,
+    nlg: NaturalLanguageGenerator,
+    tracker: DialogueStateTracker,
+    domain: Domain,
+) -> List[Event]:
+    """What the person gets when the action the assistant chose cannot run: said once per message."""
+    turn = _turn.get() or Turn()
+    if turn.replied:
+        # A second action failing in the same turn adds nothing, and must not take back a second message.
+        return []
+    turn.replied = True
+    if is_emergency(tracker):
+        return await emergency_here(endpoint, output_channel, nlg, tracker, domain)
+    # Rejected rather than logged as run: had the check-in form been logged as run, Rasa would fold this
+    # turn into the form's earlier turns, and taking the message back would take back the whole check-in.
+    return [
+        ActionExecutionRejected(action_name),
+        create_bot_utterance({"text": ACTION_SERVER_DOWN_REPLY}),
+        UserUtteranceReverted(),
+    ]
+
+
+_run_remote_action = RemoteAction.run
+
+
+async def run_remote_action(
+    self: RemoteAction,
+    output_channel: OutputChannel,
+    nlg: NaturalLanguageGenerator,
+    tracker: DialogueStateTracker,
+    domain: Domain,
+) -> List[Event]:
+    try:
+        return await _run_remote_action(self, output_channel, nlg, tracker, domain)
+    except ActionExecutionRejection:
+        raise  # the action server's normal "not me" (a form rejecting a message), not a fault
+    except Exception as error:
+        logger.warning("the action server could not run %s: %s", self.name(), error)
+        if _inside_form.get():
+            raise ActionServerUnavailable(f"the action server could not run {self.name()}") from error
+        return await instead_of_action(
+            self.name(), self.action_endpoint, output_channel, nlg, tracker, domain
+        )
+
+
+_run_form = FormAction.run
+
+
+async def run_form(
+    self: FormAction,
+    output_channel: OutputChannel,
+    nlg: NaturalLanguageGenerator,
+    tracker: DialogueStateTracker,
+    domain: Domain,
+) -> List[Event]:
+    inside = _inside_form.set(True)
+    try:
+        return await _run_form(self, output_channel, nlg, tracker, domain)
+    except ActionServerUnavailable:
+        pass
+    finally:
+        _inside_form.reset(inside)
+    if is_emergency(tracker):
+        # As when the server is up (the validation returns nothing): the form gives way and the emergency
+        # rule runs action_emergency, which then runs here.
+        raise ActionExecutionRejection(self.name(), "an emergency while the action server is down")
+    return await instead_of_action(self.name(), self.action_endpoint, output_channel, nlg, tracker, domain)
+
+
+def _let_outage_through(handler: Callable[[FailSafeTrackerStore, Exception], None]) -> Callable[..., None]:
+    """FailSafeTrackerStore calls its error handler inside its `except`; raising there lets the outage
+    reach `handle_message` instead of continuing with an empty in-memory conversation."""
+
+    def on_error(self: FailSafeTrackerStore, error: Exception) -> None:
+        if isinstance(error, ConversationStoreUnavailable):
+            raise error
+        handler(self, error)
+
+    return on_error
+
+
+async def reply_without_the_conversation(
+    processor: MessageProcessor, message: UserMessage, outage: ConversationStoreUnavailable
+) -> None:
+    """The database is down: say so, and still give an emergency its instruction."""
+    output_channel = message.output_channel
+    if outage.writing:
+        await output_channel.send_text_message(message.sender_id, NOT_SAVED_REPLY)
+        return
+    try:
+        parse_data = await processor.parse_message(message)
+    except Exception:
+        logger.exception("could not read a message while the database is down")
+        parse_data = {}
+    if (parse_data.get("intent") or {}).get("name") != EMERGENCY_INTENT:
+        await output_channel.send_text_message(message.sender_id, NOT_TAKEN_IN_REPLY)
+        return
+    # The emergency action needs only this message; it runs on the action server, or here if that is down.
+    said = UserUttered(message.text, parse_data["intent"], parse_data.get("entities"), parse_data)
+    tracker = DialogueStateTracker.from_events(
+        message.sender_id, [ActionExecuted(ACTION_LISTEN_NAME), said], processor.domain.slots
+    )
+    action = RemoteAction(EMERGENCY_ACTION, processor.action_endpoint)
+    events = await action.run(output_channel, processor.nlg, tracker, processor.domain)
+    await MessageProcessor._send_bot_messages(events, tracker, output_channel)
+
+
+_handle_message = MessageProcessor.handle_message
+
+
+async def handle_message(self: MessageProcessor, message: UserMessage) -> Optional[List[Any]]:
+    turn = _turn.set(Turn())
+    try:
+        return await _handle_message(self, message)
+    except ConversationStoreUnavailable as outage:
+        await reply_without_the_conversation(self, message, outage)
+        if isinstance(message.output_channel, CollectingOutputChannel):
+            return message.output_channel.messages
+        return None
+    finally:
+        _turn.reset(turn)
+
+
+RemoteAction.run = run_remote_action  # type: ignore[method-assign]
+FormAction.run = run_form  # type: ignore[method-assign]
+FailSafeTrackerStore.on_tracker_store_error = _let_outage_through(  # type: ignore[method-assign]
+    FailSafeTrackerStore.on_tracker_store_error
+)
+FailSafeTrackerStore.on_tracker_store_retrieve_error = _let_outage_through(  # type: ignore[method-assign]
+    FailSafeTrackerStore.on_tracker_store_retrieve_error
+)
+MessageProcessor.handle_message = handle_message  # type: ignore[method-assign]
+
+__all__ = [
+    "ACTION_SERVER_DOWN_REPLY",
+    "LAST_RESORT_EMERGENCY_INSTRUCTION",
+    "NOT_SAVED_REPLY",
+    "NOT_TAKEN_IN_REPLY",
+    "emergency_here",
+    "instead_of_action",
+]
