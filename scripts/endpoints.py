@@ -55,7 +55,7 @@ def endpoints(
     environ = os.environ if environ is None else environ
     config = yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8"))
     if action_server_url:
-        config["action_endpoint"] = {"url": action_server_url}
+        config["action_endpoint"] = {**config["action_endpoint"], "url": action_server_url}
     if environ.get("REDIS_URL"):
         config["lock_store"] = redis_lock_store(environ["REDIS_URL"])
     return config
