@@ -21,6 +21,7 @@ carry on with an empty conversation kept in memory and forget it).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 from functools import cache
@@ -30,7 +31,7 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -38,6 +39,8 @@ from sqlalchemy.orm import sessionmaker
 from bot.store import create_engine, resolve_database_url
 
 ERASED_SLOT = "conversation_erased"
+# Set on each tracker read from the database: the id of its first row, from which its events are stored.
+STORED_FROM_ID = "_twitchcheck_stored_from_id"
 # Waits between attempts, about 8 s in all: long enough for a database restart, short enough to then tell
 # the person rather than keep them waiting.
 RETRY_DELAYS_SECONDS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -90,22 +93,23 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
         rasa_engine.dispose()
 
+        self._statements = _Statements(self.SQLEvent.__table__)
+
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
         def read_rows() -> List[Any]:
-            with self.session_scope() as session:
-                return (
-                    self._event_query(session, sender_id, fetch_events_from_all_sessions)
-                    .with_entities(self.SQLEvent.data)
-                    .all()
-                )
+            query = self._statements.all_events if fetch_events_from_all_sessions else self._statements.events
+            with self.engine.connect() as connection:
+                return connection.execute(query, {"sender": sender_id}).fetchall()
 
         rows = await self._with_retries(read_rows, writing=False)
         if not self.domain or not rows:
             return None
-        events = [event_from_dict(json.loads(data)) for (data,) in rows]
-        return DialogueStateTracker.from_events(sender_id, [e for e in events if e], self.domain.slots)
+        events = [event_from_dict(json.loads(row.data)) for row in rows]
+        tracker = DialogueStateTracker.from_events(sender_id, [e for e in events if e], self.domain.slots)
+        setattr(tracker, STORED_FROM_ID, rows[0].id)
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(ERASED_SLOT):
@@ -115,37 +119,47 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         await self._with_retries(lambda: self._append_new_events(tracker), writing=True)
 
     def _append_new_events(self, tracker: DialogueStateTracker) -> None:
-        """As Rasa's `SQLTrackerStore.save` (without the event broker, which `save` calls once).
+        """As Rasa's `SQLTrackerStore.save` (without the event broker, which `save` calls once), in one
+        transaction: the tracker's events not yet stored are counted and added.
 
-        Only the events not yet stored are added, counted afresh on each attempt, so retrying after a
-        commit whose acknowledgement was lost adds nothing twice.
+        Stored are the rows from the first one the tracker was read from (Rasa counts from the latest stored
+        session start, which is wrong once a new session began during the turn). They are counted afresh on
+        each attempt, so retrying after a commit whose acknowledgement was lost adds nothing twice.
         """
-        with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
+        first_id = getattr(tracker, STORED_FROM_ID, None)
+        with self.engine.begin() as connection:
+            if first_id is None:  # a conversation Rasa created rather than read: as Rasa counts
+                count = self._statements.count, {"sender": tracker.sender_id}
+            else:
+                count = self._statements.count_from, {"sender": tracker.sender_id, "first_id": first_id}
+            stored = connection.execute(*count).scalar_one()
+            rows = []
+            for event in itertools.islice(tracker.events, stored, None):
                 data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
                 )
-            session.commit()
+            if rows:
+                connection.execute(self._statements.insert, rows)
 
     def _erase(self, sender_id: str) -> None:
-        with self.session_scope() as session:
-            session.execute(sa.delete(self.SQLEvent).where(self.SQLEvent.sender_id == sender_id))
-            session.commit()
+        with self.engine.begin() as connection:
+            connection.execute(self._statements.erase, {"sender": sender_id})
 
     async def _with_retries(self, operation: Callable[[], Result], writing: bool) -> Result:
-        """Runs `operation`, again after a short wait while the database cannot be reached."""
+        """Runs `operation` in a thread, so that the server answers others while the database works (a
+        commit on PostgreSQL waits for its disk); again after a short wait while it cannot be reached."""
         delays = iter(RETRY_DELAYS_SECONDS)
         while True:
             try:
-                return operation()
+                return await asyncio.to_thread(operation)
             except sa.exc.DBAPIError as error:
                 if not is_connection_error(error):
                     raise
@@ -155,6 +169,28 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
                     raise ConversationStoreUnavailable(writing) from error
                 logger.warning("the conversation database is unreachable; retrying in %.2f s", delay)
             await asyncio.sleep(delay)
+
+
+class _Statements:
+    """The SQL of reading and saving a conversation, built once, as Rasa's SQLTrackerStore builds it for
+    every message: a conversation's current session is its events from its latest SessionStarted on."""
+
+    def __init__(self, events: sa.Table) -> None:
+        sender = sa.bindparam("sender")
+        session_start = (
+            sa.select(sa.func.max(events.c.timestamp))
+            .where(events.c.sender_id == sender, events.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        in_session = sa.or_(events.c.timestamp >= session_start, session_start.is_(None))
+        of_sender = events.c.sender_id == sender
+        self.all_events = sa.select(events.c.id, events.c.data).where(of_sender).order_by(events.c.id)
+        self.events = sa.select(events.c.id, events.c.data).where(of_sender, in_session).order_by(events.c.id)
+        self.count = sa.select(sa.func.count()).select_from(events).where(of_sender, in_session)
+        from_id = events.c.id >= sa.bindparam("first_id")
+        self.count_from = sa.select(sa.func.count()).select_from(events).where(of_sender, from_id)
+        self.insert = events.insert()
+        self.erase = events.delete().where(of_sender)
 
 
 @cache

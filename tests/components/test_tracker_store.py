@@ -63,3 +63,30 @@ def test_the_sqlite_file_is_shared_safely_between_processes(tmp_path: Path) -> N
     with store.engine.connect() as connection:
         assert connection.execute(sa.text("pragma journal_mode")).scalar() == "wal"
         assert connection.execute(sa.text("pragma busy_timeout")).scalar() >= 5000
+
+
+def test_a_turn_that_starts_a_new_session_is_stored_once_even_when_saved_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    ours = DatabaseUrlTrackerStore(domain=DOMAIN, database_url=url)
+    asyncio.run(ours.save(a_conversation("ben")))
+    tracker = asyncio.run(ours.retrieve("ben"))
+    new_session = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        SlotSet("checkin_location", "left calf"),
+        ActionExecuted("action_listen"),
+        UserUttered("is this ALS?", {"name": "faq", "confidence": 0.9}),
+    ]
+    for event in new_session:
+        tracker.update(event)
+    asyncio.run(ours.save(tracker))
+    asyncio.run(ours.save(tracker))  # as a retry after a commit whose acknowledgement was lost
+    everything = asyncio.run(ours.retrieve_full_tracker("ben"))
+    assert list(everything.events) == list(a_conversation("ben").events)[:1] + list(tracker.events)
+    rasas = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "conversations.db"))
+    for read in ("retrieve", "retrieve_full_tracker"):
+        assert list(asyncio.run(getattr(ours, read)("ben")).events) == list(
+            asyncio.run(getattr(rasas, read)("ben")).events
+        ), read
+    latest = asyncio.run(ours.retrieve("ben"))
+    assert latest.latest_message.text == "is this ALS?" and latest.get_slot("checkin_location") == "left calf"
