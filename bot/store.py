@@ -62,6 +62,7 @@ def resolve_database_url(explicit: str | None = None) -> str:
 
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def create_engine(url: str | None = None, *, future: bool = True, **kwargs: Any) -> Engine:
@@ -74,11 +75,16 @@ def create_engine(url: str | None = None, *, future: bool = True, **kwargs: Any)
       lose the last commits, which is why a deployment uses PostgreSQL. Writers wait for each other (busy
       timeout) instead of failing with "database is locked". Connections are pooled (SQLAlchemy 1.4 opens a
       new one per session for a file, and closing the last one checkpoints the log: an fsync per message).
+    - PostgreSQL connections give up after CONNECT_TIMEOUT_SECONDS on a host that does not answer.
     """
     url = resolve_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         kwargs = {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}, **kwargs}
+    if parsed.get_backend_name() == "postgresql":
+        # A host that does not answer at all fails after this long instead of holding the message.
+        connect_args = kwargs.get("connect_args", {})
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **connect_args}
     engine = sa.create_engine(url, future=future, pool_pre_ping=True, **kwargs)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
