@@ -9,19 +9,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.check_in import end_active_check_in
 from actions.faq import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
-from bot.emergency import emergency_screen
+from bot.emergency import EMERGENCY_LEVEL, emergency_instruction
 from bot.knowledge import knowledge_base
-from bot.triage import red_flag_rules
 
-EMERGENCY_LEVEL = "emergency"
 EMERGENCY_SIGN_ENTITY = "emergency_sign"
-
-
-def emergency_instruction(sign_ids: List[str]) -> str:
-    """Why this is an emergency (the signs the person described) and the fixed emergency wording."""
-    reasons = emergency_screen().reasons(sign_ids)
-    wording = red_flag_rules().levels[EMERGENCY_LEVEL]
-    return " ".join([*reasons, wording.headline, wording.what_to_do])
 
 
 def asked_about_a_topic(latest_message: Dict[str, Any]) -> bool:

@@ -1,7 +1,12 @@
-"""The emergency screen: recognises messages that need emergency services now, before anything else.
+"""The emergency screen: recognises messages that need emergency services now, before anything else; and the
+instruction such a message gets.
 
 The phrases are data (data/emergency_screen.yml). A match counts unless a negation cue stands just
 before it in the same clause ("I don't have trouble breathing"); a doubtful message escalates.
+
+The instruction is the emergency level's wording in data/red_flags.yml, after the reason of each sign the
+person described. Everything that gives it (the emergency action, and Rasa's own process when the action
+server is down) reads it from here, so a clinician's change to that wording reaches every path.
 """
 
 from __future__ import annotations
@@ -10,12 +15,22 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
 from bot.negation import Negation, negation
+from bot.triage import red_flag_rules
 
 SCREEN_FILE = Path(__file__).resolve().parent.parent / "data" / "emergency_screen.yml"
+# The level of data/red_flags.yml whose wording is the instruction.
+EMERGENCY_LEVEL = "emergency"
+# The short form, added to every reply that says something went wrong, so that even then a person in danger
+# reads what to do. Its numbers are the emergency level's (tests/bot/test_emergency.py checks they agree).
+IF_URGENT = (
+    "If this is urgent, such as trouble breathing, sudden weakness or drooping on one side, or a seizure, "
+    "call your emergency number now (911, 999, 112 or 000)."
+)
 
 
 @dataclass(frozen=True)
@@ -70,3 +85,10 @@ def emergency_screen() -> EmergencyScreen:
 def screen_message(text: str) -> list[EmergencySign]:
     """The signs of an emergency in one message (empty when there are none)."""
     return emergency_screen().screen(text)
+
+
+def emergency_instruction(sign_ids: Sequence[str] = ()) -> str:
+    """Why this is an emergency (the reasons of the signs described, unknown ids skipped) and what to do now.
+    With no signs (the classifier's emergency, or a fixed fallback), only what to do."""
+    wording = red_flag_rules().levels[EMERGENCY_LEVEL]
+    return " ".join([*emergency_screen().reasons(list(sign_ids)), wording.headline, wording.what_to_do])

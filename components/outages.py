@@ -12,7 +12,8 @@ Here, applied on import for every Rasa process (components/__init__.py imports i
 - Unless the message is an emergency: then the emergency action runs here, in Rasa's own process, with the
   same code and words as on the action server, so the instruction to call emergency services never depends
   on a second process. Inside the check-in the form gives way, as it does when the server is up, so that
-  the emergency rule runs. Should even that fail, a fixed instruction is sent.
+  the emergency rule runs. Should even that fail, the instruction read when this module was imported is
+  sent (bot/emergency.py: the same wording, without the reasons).
 - The database stays unreachable after the tracker store's retries (components/tracker_store.py): the
   person is told their message was not taken in and to send it again; an emergency still gets the
   instruction (the emergency screen needs no database). If only saving failed, the turn has been answered
@@ -50,16 +51,13 @@ from rasa.utils.endpoints import EndpointConfig
 from rasa_sdk.executor import ActionExecutor
 
 from actions.emergency import ActionEmergency
+from bot.emergency import IF_URGENT, emergency_instruction
 from components.deterministic_intents import EMERGENCY_INTENT
 from components.tracker_store import ConversationStoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 EMERGENCY_ACTION = ActionEmergency().name()
-IF_URGENT = (
-    "If this is urgent, such as trouble breathing, sudden weakness or drooping on one side, or a seizure, "
-    "call your emergency number now (911, 999, 112 or 000)."
-)
 ACTION_SERVER_DOWN_REPLY = (
     "Sorry, I can't do that right now: part of me isn't working. Please send your message again in a "
     "minute or two; everything you told me before is kept. " + IF_URGENT
@@ -72,12 +70,10 @@ NOT_SAVED_REPLY = (
     "Sorry, I couldn't save that last step of our conversation. Please send your last message again in a "
     "minute or two, so that I carry on from the right place. " + IF_URGENT
 )
-# Sent only if the emergency action fails even in this process. Written out here, from
-# data/red_flags.yml's emergency level, because it must not depend on anything that could have broken.
-LAST_RESORT_EMERGENCY_INSTRUCTION = (
-    "This could be an emergency: call your emergency number now. Call 911 in the US and Canada, 999 in the "
-    "UK, 112 in the EU and many other countries, or 000 in Australia."
-)
+# Sent only if the emergency action fails even in this process. Read once, now, when Rasa starts (a rule
+# file that cannot be read stops it from starting), so that sending it depends on nothing that could break
+# later.
+LAST_RESORT_EMERGENCY_INSTRUCTION = emergency_instruction()
 
 
 @dataclass

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from bot.emergency import emergency_screen, screen_message
+from bot.emergency import IF_URGENT, emergency_instruction, emergency_screen, screen_message
+from bot.triage import red_flag_rules
 
 ESCALATED = [
     ("I can't breathe", "breathing_difficulty"),
@@ -68,3 +71,19 @@ def test_sentences_that_mention_stopping_are_not_commands(message: str) -> None:
     from bot.commands import command_in
 
     assert command_in(message) is None
+
+
+def test_the_instruction_gives_the_reasons_then_the_emergency_levels_wording() -> None:
+    wording = red_flag_rules().levels["emergency"]
+    [reason] = emergency_screen().reasons(["breathing_difficulty"])
+    instruction = emergency_instruction(["breathing_difficulty", "no_such_sign"])
+    assert instruction == f"{reason} {wording.headline} {wording.what_to_do}"
+    assert "call your emergency number now" in instruction.lower()
+    assert emergency_instruction() == f"{wording.headline} {wording.what_to_do}"
+
+
+def test_the_short_form_names_the_same_numbers_as_the_instruction() -> None:
+    def numbers(text: str) -> set[str]:
+        return set(re.findall(r"\b\d{3}\b", text))
+
+    assert numbers(IF_URGENT) == numbers(emergency_instruction()) == {"911", "999", "112", "000"}
