@@ -65,11 +65,14 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 CONNECT_TIMEOUT_SECONDS = 5
 
 
-def create_engine(url: str | None = None, *, future: bool = True, **kwargs: Any) -> Engine:
+def create_engine(
+    url: str | None = None, *, future: bool = True, pre_ping: bool = True, **kwargs: Any
+) -> Engine:
     """The one way TwitchCheck opens its database, for the tracker store and for its own tables.
 
     - Pooled connections are tested before use, so after the database restarts the next message
-      reconnects instead of failing on a dead connection.
+      reconnects instead of failing on a dead connection (`pre_ping`; a caller that retries on a lost
+      connection, as the tracker store does, can save that round trip).
     - SQLite (the embedded file of `make run`) runs in WAL mode: Rasa and the action server read while the
       other writes, and a commit is not an fsync. A crashed process loses nothing committed; a power cut may
       lose the last commits, which is why a deployment uses PostgreSQL. Writers wait for each other (busy
@@ -85,7 +88,7 @@ def create_engine(url: str | None = None, *, future: bool = True, **kwargs: Any)
         # A host that does not answer at all fails after this long instead of holding the message.
         connect_args = kwargs.get("connect_args", {})
         kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **connect_args}
-    engine = sa.create_engine(url, future=future, pool_pre_ping=True, **kwargs)
+    engine = sa.create_engine(url, future=future, pool_pre_ping=pre_ping, **kwargs)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine

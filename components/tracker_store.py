@@ -87,9 +87,10 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             query=dict(url.query) or None,
         )
-        # Rasa's engine created the tables; ours reconnects after a database restart (bot.store).
+        # Rasa's engine created the tables. Ours does not test a connection before each use (a round trip
+        # per read and per save): a lost one fails, and _with_retries reconnects.
         rasa_engine = self.engine
-        self.engine = create_engine(database_url, future=False, **create_engine_kwargs(url))
+        self.engine = create_engine(database_url, future=False, pre_ping=False, **create_engine_kwargs(url))
         self.sessionmaker = sessionmaker(bind=self.engine)
         rasa_engine.dispose()
 
@@ -100,7 +101,8 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
     ) -> Optional[DialogueStateTracker]:
         def read_rows() -> List[Any]:
             query = self._statements.all_events if fetch_events_from_all_sessions else self._statements.events
-            with self.engine.connect() as connection:
+            # One statement needs no transaction around it (and no ROLLBACK round trip after it).
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 return connection.execute(query, {"sender": sender_id}).fetchall()
 
         rows = await self._with_retries(read_rows, writing=False)
