@@ -73,3 +73,21 @@ def test_intents_are_told_apart() -> None:
 def test_training_needs_more_than_one_label() -> None:
     with pytest.raises(ValueError):
         TextClassifier.train(["a", "b"], ["x", "x"], regularisation=1.0)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is this ALS??",
+        "why does my eyelid keep jumping",
+        "twitch twitch twitch",
+        "asdfgh",
+        "",
+        "😣💪⚡",
+        "x" * 3000,
+    ],
+)
+def test_features_are_what_scikit_learn_computes(retriever: TextClassifier, message: str) -> None:
+    ours = retriever.features.of(message).matrix.toarray()
+    theirs = retriever.features._union.transform([message]).toarray()
+    assert ours == pytest.approx(theirs, abs=1e-12)
