@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 # endpoints.yml reads it; scripts/run.sh sets the same default.
 export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 
-.PHONY: setup vendor browser nginx train run shell actions validate lint test test-conversations test-nlu bench clean
+.PHONY: setup vendor browser nginx train run shell actions validate lint test test-conversations test-nlu bench profile clean
 
 setup: $(VENV)/.installed
 
@@ -73,9 +73,14 @@ test-nlu: $(MODEL)
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/data/nlu_heldout --out results/heldout
 	$(BIN)/python scripts/check_nlu_accuracy.py results/heldout --minimum 0.90
 
-# Measurements, not tests: prints figures, fails on nothing.
+# Measurements, not tests: prints figures, fails on nothing (scripts/bench.py; about 15 minutes).
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench_extract.py
+	$(BIN)/python -m scripts.bench
+
+# Where Rasa spends its time under 10 users' load: a py-spy flame graph in results/profile.svg.
+profile: $(MODEL)
+	$(BIN)/python -m scripts.profile
 
 clean:
 	rm -rf models results .rasa
