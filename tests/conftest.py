@@ -23,6 +23,20 @@ __all__ = [
     "redis_or_skip",
 ]
 
+# One person's answers to the whole check-in, in order: no emergency sign, left calf, about 3 weeks, daily, no
+# warning signs in either group, 5 coffees, 6 hours' sleep, stress, no medicines: "see a doctor" (3 weeks).
+CHECK_IN_ANSWERS = (
+    "none of these",
+    "my left calf",
+    "about 3 weeks",
+    "every day",
+    "none",
+    "nope",
+    "about 5 cups",
+    "6 hours",
+    "stressed at work",
+    "none of these",
+)
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # A Redis database of the tests' own (the lock tests), apart from the one `make run` may use.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")

@@ -23,7 +23,10 @@ def test_redis_url_gives_rasa_a_shared_lock_store() -> None:
         "key_prefix": "twitchcheck",
         "password": "secret",
     }
-    assert config["action_endpoint"] == {"url": "http://actions:5055/webhook", "enable_selective_domain": True}
+    assert config["action_endpoint"] == {
+        "url": "http://actions:5055/webhook",
+        "enable_selective_domain": True,
+    }
     assert endpoints({"REDIS_URL": "rediss://cache"})["lock_store"]["use_ssl"] is True
 
 

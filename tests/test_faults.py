@@ -37,7 +37,7 @@ from components.outages import (
     emergency_here,
 )
 from components.tracker_store import ConversationStoreUnavailable, DatabaseUrlTrackerStore
-from tests.conftest import MODEL, ROOT, Assistant, Stack, free_port
+from tests.conftest import CHECK_IN_ANSWERS, MODEL, ROOT, Assistant, Stack, free_port
 
 pytestmark = pytest.mark.server
 
@@ -45,16 +45,7 @@ POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
 QUESTIONS = {q.id: q.text for q in check_in().questions}
 BREATHING = emergency_instruction(["breathing_difficulty"])
 # After "none of these" and "my left calf", the answers that finish the check-in (as test_rest_check_in.py).
-REST_OF_THE_CHECK_IN = [
-    "about 3 weeks",
-    "every day",
-    "none",
-    "nope",
-    "about 5 cups",
-    "6 hours",
-    "stressed at work",
-    "none of these",
-]
+REST_OF_THE_CHECK_IN = CHECK_IN_ANSWERS[2:]
 
 
 def new_person(kind: str) -> str:

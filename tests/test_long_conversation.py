@@ -15,21 +15,9 @@ import sqlalchemy as sa
 
 from bot.knowledge import knowledge_base
 from components.sessions import SESSION_EVENT_LIMIT
-from tests.conftest import Assistant
+from tests.conftest import CHECK_IN_ANSWERS, Assistant
 
 pytestmark = pytest.mark.server
-CHECK_IN_ANSWERS = [
-    "none of these",
-    "my left calf",
-    "about 3 weeks",
-    "every day",
-    "none",
-    "nope",
-    "about 5 cups",
-    "6 hours",
-    "stressed at work",
-    "none of these",
-]
 
 
 class Conversation:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.checkin import check_in
 from bot.knowledge import knowledge_base
-from tests.conftest import Assistant
+from tests.conftest import CHECK_IN_ANSWERS, Assistant
 
 pytestmark = pytest.mark.server
 QUESTIONS = {q.id: q.text for q in check_in().questions}
@@ -32,18 +32,7 @@ def test_a_whole_check_in_ends_with_the_assessment_and_its_payload(assistant: As
     person = new_person()
     replies = assistant.send(person, "check my symptoms")
     assert asked(assistant, replies) == "emergency_screen"
-    answers = [
-        "none of these",
-        "my left calf",
-        "about 3 weeks",
-        "every day",
-        "none",
-        "nope",
-        "about 5 cups",
-        "6 hours",
-        "stressed at work",
-        "none of these",
-    ]
+    answers = CHECK_IN_ANSWERS
     questions_asked = 1
     for answer in answers:
         replies = assistant.send(person, answer)

@@ -28,6 +28,7 @@ from bot.knowledge import knowledge_base
 from scripts.endpoints import LOCK_KEY_PREFIX
 from scripts.load_balancer import NGINX, Forwarded, LoadBalancer
 from tests.conftest import (
+    CHECK_IN_ANSWERS,
     MODEL,
     POSTGRES_URL,
     REDIS_URL,
@@ -157,18 +158,7 @@ def test_one_persons_turns_alternate_between_replicas_and_make_one_conversation(
     replies = say("check my symptoms")
     assert asked(replies) == "emergency_screen"
     questions = ["emergency_screen"]
-    for answer in (
-        "none of these",
-        "my left calf",
-        "about 3 weeks",
-        "every day",
-        "none",
-        "nope",
-        "about 5 cups",
-        "6 hours",
-        "stressed at work",
-        "none of these",
-    ):
+    for answer in CHECK_IN_ANSWERS:
         replies = say(answer)
         if asked(replies):
             questions.append(asked(replies))
