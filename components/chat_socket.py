@@ -4,8 +4,10 @@
   them to `emit()` as keyword arguments, which fails for any payload that is not emit's own arguments.
 - Only the chat page's origins may connect (TWITCHCHECK_CHAT_ORIGINS, space separated; by default the page
   `make run` serves on port 8000). Rasa allows every origin, and with --cors sends the CORS header twice.
-- A malformed message (not an object, no text, text that is not a string) gets a clear reply instead of
-  an exception in the server log and silence in the widget.
+- A malformed message (no data, not an object, no text, text that is not a string) gets a clear reply
+  instead of an exception in the server log and silence in the widget.
+- A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
+  conversation controls as words, an over-long message from its beginning, an apology instead of silence.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+
+from components.reading import handle_carefully, running_agent
 
 logger = logging.getLogger(__name__)
 DEFAULT_ORIGINS = "http://localhost:8000 http://127.0.0.1:8000"
@@ -56,7 +60,7 @@ class ChatSocket(SocketIOInput):
         sio.eio._cors_headers = lambda environ: []
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any) -> None:
+        async def handle_message(sid: str, data: Any = None) -> None:  # None: emitted without data
             output = ChatSocketOutput(sio, self.bot_message_evt)
             fields = data if isinstance(data, dict) else {}
             session = fields.get("session_id") if self.session_persistence else sid
@@ -72,6 +76,6 @@ class ChatSocket(SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else None,
             )
-            await on_new_message(message)
+            await handle_carefully(message, on_new_message, running_agent())
 
         return socket_blueprint

@@ -218,7 +218,9 @@ async def reply_without_the_conversation(
         await output_channel.send_text_message(message.sender_id, NOT_SAVED_REPLY)
         return
     try:
-        parse_data = await processor.parse_message(message)
+        # The channel may have given the parse of what should be read (components/reading.py): without it,
+        # Rasa's payload parser would take '/inform{"a": 1} I can't breathe' for an "inform".
+        parse_data = message.parse_data or await processor.parse_message(message)
     except Exception:
         logger.exception("could not read a message while the database is down")
         parse_data = {}

@@ -8,44 +8,27 @@ gets an HTML error page unless it is labelled as JSON. Here such a request gets 
 large) and a JSON object saying what is wrong, and nothing is stored. The body is read as JSON whatever its
 Content-Type, as Rasa does, so `curl -d '{"sender": ..., "message": ...}'` (sent as a form) keeps working.
 
-A request that can be read is handled as before: every message, even an empty one, is stored and answered.
-Two kinds of message are read differently from how Rasa would read them (see `reading_of`):
-
-- A malformed intent payload ("/inform{bad", '/inform{"x": 1} and more') is read as ordinary words. Rasa
-  would act on the part it can parse: start the check-in for "/inform{bad", take "/affirm{x" as a yes, and
-  an emergency written after a payload would lose to the payload's intent, because Rasa's payload parser
-  runs after every NLU component, DeterministicIntents included. As words, it gets the emergency screen and
-  the classifiers, usually the "did you mean" topics. Well-formed payloads (our buttons) are unchanged.
-- Past MAX_READ_CHARS only the beginning is read, and the reply ends by saying so (at the end, so that an
-  emergency instruction still comes first); the whole message is still stored. Reading costs more than in
-  proportion to length (the findings extractor alone: 0.5 s at 10,000 characters, 6 s at 40,000; all of NLU
-  32 s at 80,000, on the project's 2-core machine), and one Rasa process reads one message at a time, so an
-  unbounded message would hold everyone up.
-
-If handling a message fails, the reply ends with an apology instead of Rasa's silent empty list.
+A request that can be read is handled as before: every message, even an empty one, is stored and answered,
+read as every channel reads it (components/reading.py: malformed payloads and Rasa's conversation controls as
+words, an over-long message from its beginning, an apology instead of silence when handling fails).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import re
-from asyncio import CancelledError, Queue
-from typing import Any, Awaitable, Callable, Dict, Optional, Union
+from asyncio import Queue
+from typing import Any, Awaitable, Callable, Dict, Union
 
 import rasa.utils.endpoints
-from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import QueueOutputChannel, RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-logger = logging.getLogger(__name__)
+from components.reading import handle_carefully
 
-# Enough for about 800 words; a longer message is read up to here (see the module docstring for the cost).
-MAX_READ_CHARS = 5_000
 # Room for a 20,000-character message even when every character is escaped in JSON (12 bytes for an emoji),
 # and far below Sanic's 100 MB: everything accepted is stored and sent to the action server on every turn.
 MAX_BODY_BYTES = 1_000_000
@@ -53,19 +36,6 @@ MAX_BODY_BYTES = 1_000_000
 MAX_SENDER_CHARS = 255
 
 EXAMPLE = '{"sender": "someone", "message": "can coffee make my muscles twitch?"}'
-ONLY_THE_BEGINNING = (
-    f"Your message is longer than I can read at once, so I have read only the beginning (about the first "
-    f"{MAX_READ_CHARS:,} characters). If there is more you want me to know, please send it in shorter "
-    f"messages."
-)
-SORRY = (
-    "Sorry, something went wrong on my side and I couldn't finish answering that. Please send it again. "
-    "If this is urgent, such as trouble breathing, sudden weakness or drooping on one side, or a seizure, "
-    "call your emergency number now (911, 999, 112 or 000)."
-)
-# A payload as our buttons send it: "/intent" or "/intent{json object}", nothing before or after.
-WELL_FORMED_PAYLOAD = re.compile(r"/[A-Za-z0-9_-]+(?P<entities>\{.*\})?", re.DOTALL)
-LEADING_SLASHES = re.compile(r"^[\s/]+")
 
 
 class UnreadableRequest(ValueError):
@@ -106,46 +76,6 @@ def read_request(body: bytes) -> Dict[str, Any]:
     return fields
 
 
-def is_well_formed_payload(text: str) -> bool:
-    match = WELL_FORMED_PAYLOAD.fullmatch(text)
-    if match is None:
-        return False
-    if match.group("entities") is None:
-        return True
-    try:
-        return isinstance(json.loads(match.group("entities")), dict)
-    except ValueError:
-        return False
-
-
-def reading_of(text: str) -> str:
-    """What the assistant reads of a message: its beginning if it is over-long, and a malformed payload's
-    words without the leading "/" (so that Rasa's payload parser leaves it alone)."""
-    reading = text.strip()[:MAX_READ_CHARS]
-    if reading.startswith("/") and not is_well_formed_payload(reading):
-        reading = LEADING_SLASHES.sub("", reading)
-    return reading
-
-
-async def user_message(
-    agent: Optional[Agent],
-    text: str,
-    output: OutputChannel,
-    sender: str,
-    input_channel: str,
-    metadata: Optional[Dict[str, Any]],
-) -> UserMessage:
-    """The message for Rasa. When the assistant should read something other than `text`, the parse of that
-    is given with it, and Rasa stores `text` in full with that parse."""
-    parse_data = None
-    reading = reading_of(text)
-    if reading != text.strip() and agent is not None and agent.is_ready():
-        parse_data = {**await agent.parse_message(reading), "text": text.strip()}
-    return UserMessage(
-        text, output, sender, parse_data=parse_data, input_channel=input_channel, metadata=metadata
-    )
-
-
 class RestChannel(RestInput):
     """Rasa's REST channel under its own name, "rest", with the checks and the guard described above."""
 
@@ -160,25 +90,14 @@ class RestChannel(RestInput):
         fields: Dict[str, Any],
         output: OutputChannel,
     ) -> None:
-        text, sender = fields["message"], fields["sender"]
-        try:
-            message = await user_message(
-                getattr(request.app.ctx, "agent", None),
-                text,
-                output,
-                sender,
-                fields.get("input_channel") or self.name(),
-                fields.get("metadata"),
-            )
-            await on_new_message(message)
-        except CancelledError:
-            logger.error("handling a REST message was cancelled (a timeout)")
-            await output.send_text_message(sender, SORRY)
-        except Exception:
-            logger.exception("handling a REST message failed")  # without its text: it may be health data
-            await output.send_text_message(sender, SORRY)
-        if len(text.strip()) > MAX_READ_CHARS:
-            await output.send_text_message(sender, ONLY_THE_BEGINNING)
+        message = UserMessage(
+            fields["message"],
+            output,
+            fields["sender"],
+            input_channel=fields.get("input_channel") or self.name(),
+            metadata=fields.get("metadata"),
+        )
+        await handle_carefully(message, on_new_message, getattr(request.app.ctx, "agent", None))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)

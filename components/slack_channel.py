@@ -6,6 +6,8 @@ configurable Web API address.
   by its id. (The ids are kept in this process; replicas behind a load balancer each keep their own.)
 - The assessment payload becomes Slack blocks; Rasa would post it as raw chat.postMessage arguments.
 - SLACK_API_URL points the Web API client elsewhere (the tests' loopback Slack); unset, it is Slack's.
+- A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
+  conversation controls as words, an over-long message from its beginning, an apology instead of silence.
 Signatures and timestamps (unsigned, wrongly signed or older than five minutes) are checked by Rasa.
 """
 
@@ -24,6 +26,7 @@ from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import assessment_card
+from components.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
 SEEN_EVENTS_KEPT = 10_000
@@ -131,4 +134,10 @@ class Slack(SlackInput):
             self.seen[delivery] = True
             while len(self.seen) > SEEN_EVENTS_KEPT:
                 self.seen.popitem(last=False)
-        return await super().process_message(request, on_new_message, text, sender_id, metadata)
+        agent = getattr(request.app.ctx, "agent", None)
+
+        async def read_carefully(message: UserMessage) -> None:
+            # Rasa builds the UserMessage (and answers Slack at once, handling it in the background).
+            await handle_carefully(message, on_new_message, agent)
+
+        return await super().process_message(request, read_carefully, text, sender_id, metadata)

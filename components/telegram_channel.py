@@ -7,6 +7,8 @@
 - Button presses are acknowledged (answerCallbackQuery), a repeated update_id is answered once, "/start"
   greets, and a malformed update gets a 400 instead of a stack trace.
 - The assessment card is a short message with the level in words, mark and sources.
+- A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
+  conversation controls as words, an over-long message from its beginning, an apology instead of silence.
 - TELEGRAM_API_URL points the client elsewhere, e.g. http://127.0.0.1:8081 (the tests'
   fake Bot API, or a self-hosted Bot API server); unset, it is Telegram's.
 """
@@ -30,6 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.cards import assessment_card
+from components.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -134,8 +137,10 @@ class Telegram(TelegramInput):
                 chat, text = message.chat, message.text
             if text.strip() == "/start":
                 text = "/greet"
-            await on_new_message(
-                UserMessage(text, out, str(chat.id), input_channel=self.name(), metadata=None)
+            await handle_carefully(
+                UserMessage(text, out, str(chat.id), input_channel=self.name(), metadata=None),
+                on_new_message,
+                getattr(request.app.ctx, "agent", None),
             )
             return response.text("success")
 

@@ -1,6 +1,6 @@
-"""Odd input over REST against the real stack (components/rest_channel.py): every message gets a helpful
-reply, nothing answers 5xx, every message the channel accepts is in the tracker store, and a request it
-cannot read gets a clear 4xx in JSON and stores nothing."""
+"""Odd input over REST against the real stack (components/rest_channel.py, components/reading.py): every
+message gets a helpful reply, nothing answers 5xx, every message the channel accepts is in the tracker store,
+and a request it cannot read gets a clear 4xx in JSON and stores nothing."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.knowledge import knowledge_base
-from components.rest_channel import MAX_READ_CHARS, ONLY_THE_BEGINNING, SORRY
+from components.reading import CONVERSATION_CONTROLS, MAX_READ_CHARS, ONLY_THE_BEGINNING, SORRY
 from tests.conftest import ROOT, Assistant
 
 pytestmark = pytest.mark.server
@@ -28,6 +28,7 @@ KB = knowledge_base()
 NOT_SURE = "I'm not sure I understood. Did you mean one of these?"
 EMERGENCY_NUMBERS = ("911", "999", "112", "000")
 CHECK_IN_OPENING = "Let's go through it together."
+QUESTION_AFTER_THE_URGENT_ONE = "Where do you feel the twitching?"
 LONG_QUESTION = "my calf twitches " * 1250  # 21,250 characters
 
 ODD_MESSAGES = {
@@ -158,6 +159,18 @@ def test_unknown_intent_payload_gets_the_closest_topics(rest: RestClient) -> Non
     assert NOT_SURE in assert_answered(replies, "/no_such_intent") and Assistant.buttons(replies)
 
 
+@pytest.mark.parametrize("control", ["/restart", "/back", "/session_start"])
+def test_rasas_conversation_controls_are_read_as_words_and_forget_nothing(
+    rest: RestClient, control: str
+) -> None:
+    # Rasa would obey them without a word: "/restart" would silently forget the check-in begun here.
+    sender = new_sender("control")
+    assert CHECK_IN_OPENING in assert_answered(rest.send(sender, "check my symptoms"), "")
+    assert_answered(rest.send(sender, control), control)
+    assert QUESTION_AFTER_THE_URGENT_ONE in assert_answered(rest.send(sender, "none of these"), "")
+    assert NOT_SURE in assert_answered(rest.send(new_sender("control"), control), control)
+
+
 def test_well_formed_payloads_work_as_before(rest: RestClient) -> None:
     button = '/faq{"topic": "caffeine"}'
     assert KB.topics["caffeine"].answer in assert_answered(rest.send(new_sender("payload"), button), button)
@@ -238,10 +251,13 @@ def test_streamed_replies_still_come_one_json_line_each(rest: RestClient) -> Non
     assert status == 200 and CHECK_IN_OPENING in replies[0]["text"] and Assistant.buttons(replies)
 
 
-# Generated messages: any text up to 300 characters, and payload-like text built on the domain's intents
-# (all but Rasa's own restart, back and session_start, which say nothing by design). Half of them arrive in
-# the middle of a check-in, where the form reads them.
-INTENTS = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
+# Generated messages: any text up to 300 characters, and payload-like text built on the domain's intents and
+# Rasa's own restart, back and session_start (read as words). Half of them arrive in the middle of a
+# check-in, where the form reads them.
+INTENTS = [
+    *yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"],
+    *sorted(CONVERSATION_CONTROLS),
+]
 GENERATED = st.one_of(
     st.text(max_size=300),
     st.builds("/{}{}".format, st.sampled_from(INTENTS), st.text(max_size=30)),

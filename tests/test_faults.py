@@ -362,6 +362,8 @@ def test_while_the_database_stays_down_people_are_told_and_an_emergency_is_still
     try:
         assert text(assistant.send(person, "my left calf")) == NOT_TAKEN_IN_REPLY
         assert text(assistant.send(in_danger, "I can't breathe")) == BREATHING
+        after_a_payload = '/inform{"location": "calf"} and now I can\'t breathe'
+        assert text(assistant.send(new_person("down-payload"), after_a_payload)) == BREATHING
     finally:
         postgres.start()
 

@@ -19,9 +19,11 @@ import pytest
 
 from bot.cards import assessment_card
 from bot.triage import assess
+from components.reading import ONLY_THE_BEGINNING
 from components.slack_channel import SlackCards
 from tests.conftest import MODEL, Stack
 from tests.fakes import FakeApi, fake_slack
+from tests.test_bad_input import CHECK_IN_OPENING, NOT_SURE
 
 pytestmark = pytest.mark.server
 SECRET = "test-signing-secret"
@@ -168,3 +170,28 @@ def test_the_assessment_is_a_card_of_blocks(slack, monkeypatch: pytest.MonkeyPat
     text = json.dumps(blocks, ensure_ascii=False)
     assert "Why:" in text and "What may be feeding" in text and "Sources: " in text
     assert "not a diagnosis" in text and card.what_to_do in text
+
+
+# Read as every channel reads a message (components/reading.py).
+ODD_MESSAGES = {
+    "emergency-after-a-payload": '/inform{"a": 1} I can\'t breathe',
+    "broken-payload": "/inform{bad",
+    "long": ("my calf twitches " * 400)[:6_000],
+}
+
+
+def test_odd_messages_are_read_as_every_channel_reads_them(slack) -> None:
+    url, api = slack
+    users = {kind: f"U6{uuid.uuid4().hex[:6].upper()}" for kind in ODD_MESSAGES}
+    for kind, text in ODD_MESSAGES.items():
+        body = message_event(text, users[kind])
+        assert post(url, body, signed(body)) == 200
+    api.settle()
+    said = {kind: [m.get("text", "") for m in posted_to(api, f"D{user}")] for kind, user in users.items()}
+
+    emergency = said["emergency-after-a-payload"]
+    assert "call your emergency number" in emergency[0] and CHECK_IN_OPENING not in " ".join(emergency)
+    broken = posted_to(api, f"D{users['broken-payload']}")
+    assert NOT_SURE in broken[0]["text"] and broken[0].get("blocks")
+    assert CHECK_IN_OPENING not in " ".join(said["broken-payload"])
+    assert len(said["long"]) > 1 and said["long"][-1] == ONLY_THE_BEGINNING

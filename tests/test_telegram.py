@@ -15,9 +15,11 @@ import pytest
 
 from bot.cards import assessment_card
 from bot.triage import assess
+from components.reading import ONLY_THE_BEGINNING
 from components.telegram_channel import SECRET_HEADER, TelegramCards
 from tests.conftest import MODEL, Stack
 from tests.fakes import FakeApi, fake_telegram
+from tests.test_bad_input import CHECK_IN_OPENING, NOT_SURE
 
 pytestmark = pytest.mark.server
 TOKEN = "123456789:AAEtestTokenForLoopbackOnly_abcdefgh"
@@ -164,3 +166,26 @@ def test_the_assessment_card_names_the_level_and_sources(telegram, monkeypatch: 
     expected = assessment_card(payload)
     assert card["text"].startswith(f"{expected.mark} {expected.title}")
     assert "Sources: " in card["text"] and "not a diagnosis" in card["text"]
+
+
+# Read as every channel reads a message (components/reading.py); one chat each.
+ODD_MESSAGES = {
+    601: '/inform{"a": 1} I can\'t breathe',
+    602: "/inform{bad",
+    603: ("my calf twitches " * 400)[:6_000],
+}
+
+
+def test_odd_messages_are_read_as_every_channel_reads_them(telegram) -> None:
+    url, api = telegram
+    for chat_id, text in ODD_MESSAGES.items():
+        assert post(url, json.dumps(message_update(chat_id, text)).encode()) == 200
+    api.settle()
+
+    emergency = [m["text"] for m in sent_to(api, 601)]
+    assert "call your emergency number" in emergency[0] and CHECK_IN_OPENING not in " ".join(emergency)
+    broken = sent_to(api, 602)
+    assert NOT_SURE in broken[0]["text"] and broken[0].get("reply_markup")
+    assert CHECK_IN_OPENING not in " ".join(m["text"] for m in broken)
+    long = [m["text"] for m in sent_to(api, 603)]
+    assert len(long) > 1 and long[-1] == ONLY_THE_BEGINNING
