@@ -16,6 +16,12 @@ from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 # answers into suggestions and caught 3 of the 9 wrong ones (measured with the model of this commit).
 MIN_TOPIC_CONFIDENCE = 0.15
 SUGGESTION_COUNT = 3
+# Below this, the retrieval's best guess is no better than letter fragments: the closest topics would be
+# arbitrary, so the menu is offered instead. A message with no word the classifier knows gives every topic
+# 1/45 (0.022, bot/text_classifier.py); unrelated words ("pizza", "thanks lol please") give 0.04-0.09 to
+# topics that have nothing to do with them. Half the answering floor keeps the closest topics for every
+# held-out question but one (0.066, whose right topic was not among its three closest either).
+NO_GROUNDS_BELOW = MIN_TOPIC_CONFIDENCE / 2
 
 
 def _topic_id(intent_response_key: Optional[str]) -> Optional[str]:
@@ -34,9 +40,31 @@ def retrieved_topic(latest_message: Dict[str, Any]) -> tuple[Optional[str], floa
 
 def closest_topics(latest_message: Dict[str, Any], kb: KnowledgeBase, count: int) -> List[Topic]:
     """The retrieval's best guesses, most likely first, as topics that exist."""
-    selection = (latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
-    ids = [_topic_id(entry.get("intent_response_key")) for entry in selection.get("ranking") or []]
+    ids = [_topic_id(entry.get("intent_response_key")) for entry in _topic_ranking(latest_message)]
     return [kb.topics[topic_id] for topic_id in ids if topic_id in kb.topics][:count]
+
+
+def _topic_ranking(latest_message: Dict[str, Any]) -> List[Dict[str, Any]]:
+    selection = (latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
+    return list(selection.get("ranking") or [])
+
+
+def ranking_prefers_some_topics(latest_message: Dict[str, Any]) -> bool:
+    """False when the retrieval gives no grounds to prefer any topic: no ranking, every topic as likely as
+    the next, or a best guess far below the answering floor (NO_GROUNDS_BELOW)."""
+    confidences = [float(entry.get("confidence") or 0.0) for entry in _topic_ranking(latest_message)]
+    if not confidences or max(confidences) < NO_GROUNDS_BELOW:
+        return False
+    all_alike = len(confidences) > 1 and max(confidences) - min(confidences) < 1e-9
+    return not all_alike
+
+
+def suggested_topics(latest_message: Dict[str, Any], kb: KnowledgeBase) -> List[Topic]:
+    """What to offer when the assistant is not sure what was meant: the closest topics when the retrieval
+    prefers some, else the menu (the questions people ask most), never an arbitrary three."""
+    if ranking_prefers_some_topics(latest_message):
+        return closest_topics(latest_message, kb, SUGGESTION_COUNT) or kb.menu_topics()
+    return kb.menu_topics()
 
 
 def send_answer(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Topic) -> None:
@@ -76,7 +104,7 @@ class ActionAnswerFaq(Action):
         topic_id, confidence = retrieved_topic(tracker.latest_message)
         topic = kb.topic(topic_id) if topic_id else None
         if topic is None or confidence < MIN_TOPIC_CONFIDENCE:
-            send_suggestions(dispatcher, closest_topics(tracker.latest_message, kb, SUGGESTION_COUNT))
+            send_suggestions(dispatcher, suggested_topics(tracker.latest_message, kb))
         else:
             send_answer(dispatcher, kb, topic)
         return []
@@ -105,10 +133,7 @@ class ActionSuggestTopics(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        kb = knowledge_base()
-        send_suggestions(
-            dispatcher, closest_topics(tracker.latest_message, kb, SUGGESTION_COUNT) or kb.menu_topics()
-        )
+        send_suggestions(dispatcher, suggested_topics(tracker.latest_message, knowledge_base()))
         return []
 
 

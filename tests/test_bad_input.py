@@ -171,6 +171,13 @@ def test_rasas_conversation_controls_are_read_as_words_and_forget_nothing(
     assert NOT_SURE in assert_answered(rest.send(new_sender("control"), control), control)
 
 
+def test_a_message_with_no_word_the_assistant_knows_is_offered_the_menu(rest: RestClient) -> None:
+    # The classifier ranks every topic alike; three of them would be arbitrary.
+    replies = rest.send(new_sender("unknown"), "😣💪⚡")
+    assert NOT_SURE in assert_answered(replies, "emoji")
+    assert [b["title"] for b in Assistant.buttons(replies)] == [t.title for t in KB.menu_topics()]
+
+
 def test_well_formed_payloads_work_as_before(rest: RestClient) -> None:
     button = '/faq{"topic": "caffeine"}'
     assert KB.topics["caffeine"].answer in assert_answered(rest.send(new_sender("payload"), button), button)

@@ -109,3 +109,45 @@ def test_the_core_fallback_answers_once_and_forgets_the_turn_so_it_cannot_loop()
     events = asyncio.run(ActionCoreFallback().run(dispatcher, tracker, {}))
     assert events == [UserUtteranceReverted()]
     assert len(dispatcher.messages) == 1 and dispatcher.messages[0]["buttons"]
+
+
+# As the classifier ranks a message with no word it knows (emoji, another script, keyboard mashing): every
+# topic equally likely, the first ten in alphabetical order.
+NO_KNOWN_WORD = [(topic_id, 1 / len(KB.topics)) for topic_id in sorted(KB.topics)[:10]]
+
+
+def menu_titles() -> list[str]:
+    return [t.title for t in KB.menu_topics()]
+
+
+def test_a_message_with_no_known_word_is_offered_the_menu_not_three_arbitrary_topics() -> None:
+    tracker = tracker_after("😣💪⚡", intent="nlu_fallback", topic_ranking=NO_KNOWN_WORD)
+    [message] = run(ActionSuggestTopics(), tracker).messages
+    assert "not sure" in message["text"] and [b["title"] for b in message["buttons"]] == menu_titles()
+
+
+def test_equal_confidences_offer_the_menu_whatever_their_level() -> None:
+    ranking = [("sleep", 0.2), ("bfs", 0.2), ("calcium", 0.2), ("potassium", 0.2), ("caffeine", 0.2)]
+    tracker = tracker_after("hmm", intent="nlu_fallback", topic_ranking=ranking)
+    [message] = run(ActionSuggestTopics(), tracker).messages
+    assert [b["title"] for b in message["buttons"]] == menu_titles()
+
+
+def test_a_best_guess_far_below_the_floor_offers_the_menu() -> None:
+    # As "pizza" is ranked: a little ahead, but nowhere near a topic anyone would mean.
+    ranking = [("ppi_magnesium", 0.05), ("hypnic_jerks", 0.039), ("medications", 0.038)]
+    tracker = tracker_after("pizza", intent="nlu_fallback", topic_ranking=ranking)
+    [message] = run(ActionSuggestTopics(), tracker).messages
+    assert [b["title"] for b in message["buttons"]] == menu_titles()
+
+
+def test_an_unsure_answer_with_no_known_word_offers_the_menu_too() -> None:
+    [message] = run(ActionAnswerFaq(), tracker_after("ㅋㅋㅋ", topic_ranking=NO_KNOWN_WORD)).messages
+    assert "Did you mean" in message["text"] and [b["title"] for b in message["buttons"]] == menu_titles()
+
+
+def test_an_unsure_retrieval_just_below_the_floor_still_offers_its_closest_topics() -> None:
+    ranking = [("caffeine", 0.1), ("sleep", 0.08), ("bfs", 0.05)]
+    [message] = run(ActionSuggestTopics(), tracker_after("twitchy coffee", topic_ranking=ranking)).messages
+    closest = [KB.topics[t].title for t in ("caffeine", "sleep", "bfs")]
+    assert [b["title"] for b in message["buttons"]] == closest
