@@ -80,7 +80,7 @@ bench: $(VENV)/.installed
 
 # Where Rasa spends its time under 10 users' load: a py-spy flame graph in results/profile.svg.
 profile: $(MODEL)
-	$(BIN)/python -m scripts.profile
+	$(BIN)/python -m scripts.profile_load
 
 clean:
 	rm -rf models results .rasa

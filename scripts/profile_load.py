@@ -5,7 +5,7 @@ Starts the stack as `make run` runs it (SQLite, one Rasa process), drives the be
 a flame graph to results/profile.svg and prints the functions that took the most time, with their share.
 This is how each speed-up in the history was found; profile before changing anything for speed.
 
-    .venv/bin/python -m scripts.profile [--users 10] [--seconds 20]
+    .venv/bin/python -m scripts.profile_load [--users 10] [--seconds 20]
 """
 
 from __future__ import annotations
