@@ -41,11 +41,13 @@ from sanic import Sanic
 from sanic.exceptions import SanicException
 
 from bot.emergency import IF_URGENT
+from bot.extract import MAX_TEXT_CHARS
 
 logger = logging.getLogger(__name__)
 
 # Enough for about 800 words; a longer message is read up to here (see the module docstring for the cost).
-MAX_READ_CHARS = 5_000
+# The same limit as the findings extractor's, which the check-in's actions use on the stored text.
+MAX_READ_CHARS = MAX_TEXT_CHARS
 ONLY_THE_BEGINNING = (
     f"Your message is longer than I can read at once, so I have read only the beginning (about the first "
     f"{MAX_READ_CHARS:,} characters). If there is more you want me to know, please send it in shorter "

@@ -150,3 +150,9 @@ def test_its_output_feeds_the_triage_command() -> None:
         [sys.executable, "-m", "bot.triage"], input=extracted, capture_output=True, text=True, check=True
     )
     assert json.loads(triage.stdout)["level"] in ("see_doctor", "urgent", "emergency")
+
+
+def test_only_the_beginning_of_a_very_long_message_is_read() -> None:
+    filler = "and then I went for a walk " * 1000  # about 27,000 characters, nothing about twitching
+    findings = extract("my left calf twitches, no weakness " + filler + " my grip is weaker").findings
+    assert findings["weakness"] is False and "calf" in findings["location"]
