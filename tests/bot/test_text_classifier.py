@@ -91,3 +91,12 @@ def test_features_are_what_scikit_learn_computes(retriever: TextClassifier, mess
     ours = retriever.features.of(message).matrix.toarray()
     theirs = retriever.features._union.transform([message]).toarray()
     assert ours == pytest.approx(theirs, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "message", ["is this ALS??", "why does my eyelid keep jumping", "what has magnesium in it"]
+)
+def test_the_ranking_is_what_scikit_learn_decides(retriever: TextClassifier, message: str) -> None:
+    scores = retriever._svm.decision_function(retriever.features._union.transform([message]))[0]
+    best = retriever._svm.classes_[scores.argmax()]
+    assert retriever.rank(message, top=1)[0].label == best
