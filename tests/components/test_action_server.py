@@ -7,6 +7,7 @@ import asyncio
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
@@ -18,10 +19,17 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 import components  # noqa: F401  (applies the changes, as loading our model does)
-from components.action_server import is_valid_action_result, kept_session, validate_action_result
+from components.action_server import (
+    action_call,
+    is_valid_action_result,
+    kept_session,
+    rasa_action_call,
+    validate_action_result,
+)
 
 SCHEMA = RemoteAction.action_response_format_spec()
 EVENTS = [
@@ -87,3 +95,46 @@ def test_an_endpoint_keeps_one_open_session_per_event_loop() -> None:
     assert first is second and not first.closed
     again, _ = asyncio.run(two_actions())  # another loop, another session
     assert again is not first
+
+
+def a_check_in_conversation(turns: int) -> DialogueStateTracker:
+    domain = Domain.load("domain.yml")
+    events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    for turn in range(turns):
+        parse = {"intent": {"name": "inform", "confidence": 0.9}, "text": f"answer {turn}", "findings": {}}
+        events += [
+            UserUttered(f"answer {turn}", parse["intent"], [], parse),
+            ActionExecuted("check_in_form"),
+            SlotSet("checkin_location", f"calf {turn}"),
+            ActiveLoop("check_in_form"),
+            SlotSet("requested_slot", "checkin_duration"),
+            BotUttered(f"question {turn}"),
+            ActionExecuted("action_listen"),
+        ]
+    return DialogueStateTracker.from_events("someone", events, domain.slots)
+
+
+def test_the_action_server_is_sent_what_rasa_sends_with_the_last_two_turns_of_events() -> None:
+    tracker, domain = a_check_in_conversation(30), Domain.load("domain.yml")
+    action = RemoteAction("validate_check_in_form", EndpointConfig("http://localhost:5055/webhook"))
+    ours, theirs = action_call(action, tracker, domain), rasa_action_call(action, tracker, domain)
+    assert {**ours, "tracker": None, "domain": None} == {**theirs, "tracker": None, "domain": None}
+    assert {**ours["tracker"], "events": None} == {**theirs["tracker"], "events": None}
+    sent = ours["tracker"]["events"]
+    assert sent == theirs["tracker"]["events"][-len(sent) :]
+    assert [e["text"] for e in sent if e["event"] == "user"] == ["answer 28", "answer 29"]
+
+
+def test_a_short_conversation_is_sent_whole() -> None:
+    tracker, domain = a_check_in_conversation(1), Domain.load("domain.yml")
+    action = RemoteAction("action_answer_faq", EndpointConfig("http://localhost:5055/webhook"))
+    assert action_call(action, tracker, domain) == rasa_action_call(action, tracker, domain)
+
+
+def test_a_validation_action_is_sent_the_slots_and_forms_of_the_domain() -> None:
+    tracker, domain = a_check_in_conversation(1), Domain.load("domain.yml")
+    endpoint = EndpointConfig("http://localhost:5055/webhook", enable_selective_domain=True)
+    sent = action_call(RemoteAction("validate_check_in_form", endpoint), tracker, domain)["domain"]
+    whole = rasa_action_call(RemoteAction("validate_check_in_form", endpoint), tracker, domain)["domain"]
+    assert sent == {"slots": whole["slots"], "forms": whole["forms"]}
+    assert "domain" not in action_call(RemoteAction("action_answer_faq", endpoint), tracker, domain)
