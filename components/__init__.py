@@ -5,7 +5,15 @@ here, for every Rasa process:
 - the action server is called over one kept-alive session, its answers checked by compiled validators
   (components/action_server.py);
 - a long conversation starts a new session at a quiet moment (components/sessions.py);
-- when the action server or the database is down, the person gets a clear reply (components/outages.py).
+- when the action server or the database is down, the person gets a clear reply (components/outages.py);
+- the objects that exist by now (Rasa, TensorFlow and the rest, imported once and kept for the process's
+  life) are moved out of the garbage collector's sight with gc.freeze(). Before, a full collection
+  walked them all and stopped a Sanic worker for about a second, once per worker under `make bench`;
+  with them frozen a full collection takes under 15 ms.
 """
 
+import gc
+
 from components import action_server, outages, sessions  # noqa: F401  (they apply their change on import)
+
+gc.freeze()
