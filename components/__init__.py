@@ -4,6 +4,8 @@ Rasa imports this package whenever it loads our model, so the changes to how Ras
 here, for every Rasa process:
 - the action server is called over one kept-alive session, its answers checked by compiled validators
   (components/action_server.py);
+- each message's graph (NLU, policies) is run as plain calls rather than through dask
+  (components/graph_runner.py);
 - a long conversation starts a new session at a quiet moment (components/sessions.py);
 - when the action server or the database is down, the person gets a clear reply (components/outages.py);
 - the objects that exist by now (Rasa, TensorFlow and the rest, imported once and kept for the process's
@@ -14,6 +16,7 @@ here, for every Rasa process:
 
 import gc
 
-from components import action_server, outages, sessions  # noqa: F401  (they apply their change on import)
+# Each applies its change on import.
+from components import action_server, graph_runner, outages, sessions  # noqa: F401
 
 gc.freeze()
