@@ -7,14 +7,18 @@ person at the same time, and the later write drops the other's ticket. The SQL t
 each replica's events after the count already stored, so one message and its answer are lost (found by
 tests/test_scale_out.py; RasaHQ/rasa#9213; Rasa's fix, ConcurrentRedisLockStore, is in Rasa Pro only).
 
-Here every such change is one Redis transaction (WATCH the key, MULTI/EXEC the write, retry if another
-replica changed the lock in between), so no ticket is issued twice or lost. The value and the keys are
-Rasa's own, so nothing else changes. scripts/endpoints.py selects it when REDIS_URL is set.
+Here every such change is a compare-and-swap: the lock is read, changed by Rasa's own TicketLock code, and
+written back by a small Lua script that Redis runs atomically, only if the stored lock is still the one
+read; otherwise the change is made again on what is there now. So no ticket is issued twice or lost. A
+change costs two round trips to Redis: a first version with WATCH/MULTI/EXEC took four, plus redis-py's
+pipeline machinery, and every message makes two changes. The value and the keys are Rasa's own, so
+nothing else changes. scripts/endpoints.py selects it when REDIS_URL is set.
 """
 
 from __future__ import annotations
 
 import json
+from functools import cached_property
 from typing import Any, Callable, Optional, Tuple, TypeVar
 
 from rasa.core.lock import TicketLock
@@ -22,12 +26,18 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 Result = TypeVar("Result")
+SWAP_IF_UNCHANGED = """
+local stored = redis.call('GET', KEYS[1]) or ''
+if stored ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1
+"""
 # Given the stored lock (None if there is none), what to return and the lock to store (None: delete it).
 Change = Callable[[Optional[TicketLock]], Tuple[Result, Optional[TicketLock]]]
 
 
 class AtomicRedisLockStore(RedisLockStore):
-    """Rasa's RedisLockStore with each read-change-write of a lock done as one Redis transaction."""
+    """Rasa's RedisLockStore with each read-change-write of a lock made atomic by a compare-and-swap."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
         # Rasa builds a lock store named by module path from its endpoint config.
@@ -37,19 +47,21 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def _change(self, conversation_id: str, change: Change[Result]) -> Result:
         key = self.key_prefix + conversation_id
-
-        def attempt(pipe: Any) -> Result:
-            stored = pipe.get(key)  # the key is WATCHed: EXEC fails if anyone writes it before then
+        while True:
+            stored = self.red.get(key)
             before = TicketLock.from_dict(json.loads(stored)) if stored else None
             result, after = change(before)
-            pipe.multi()
-            if after is not None:
-                pipe.set(key, after.dumps())
-            elif before is not None:
-                pipe.delete(key)
-            return result
+            replacement = after.dumps() if after is not None else ""
+            if replacement == (stored.decode() if isinstance(stored, bytes) else stored or ""):
+                return result  # nothing to write (a change of nothing, say)
+            if self._swap(keys=[key], args=[stored or "", replacement]):
+                return result
+            # Another process changed the lock since it was read: change what is there now.
 
-        return self.red.transaction(attempt, key, value_from_callable=True)
+    @cached_property
+    def _swap(self) -> Any:
+        """Sets the key to ARGV[2] (deletes it if that is empty) if it still holds ARGV[1] ("": no key)."""
+        return self.red.register_script(SWAP_IF_UNCHANGED)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         def issue(lock: Optional[TicketLock]) -> Tuple[int, TicketLock]:
