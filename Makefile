@@ -73,7 +73,7 @@ test-nlu: $(MODEL)
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/data/nlu_heldout --out results/heldout
 	$(BIN)/python scripts/check_nlu_accuracy.py results/heldout --minimum 0.90
 
-# Measurements, not tests: prints figures, fails on nothing (scripts/bench.py; about 15 minutes).
+# Measurements, not tests: prints figures, fails on nothing (scripts/bench.py; about 8 minutes).
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench_extract.py
 	$(BIN)/python -m scripts.bench
