@@ -9,7 +9,10 @@ the worker's time, the nodes' own work 21%.
 This runner does what dask did here: each node the targets need is called once, after the nodes it needs,
 with their outputs; a need that no node and no input provides is passed as its name, as dask passes a key
 it cannot find (Rasa's GraphNode warns about it). The nodes needed for a set of targets are worked out once.
-Training keeps Rasa's dask runner: only the processor, which serves messages, is given this one.
+Training keeps Rasa's dask runner: only the processor, which serves messages, is given this one. The swap
+counts when the processor loads a model, so it needs `components` imported before: `rasa run` and
+`rasa shell` import it first for the tracker store and channels our endpoints and credentials name. A
+process that imports it only while loading the model (`rasa test`) runs with dask, with the same results.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from rasa.engine.runner.dask import DaskGraphRunner
 
 class SequentialGraphRunner(DaskGraphRunner):
     """Rasa's DaskGraphRunner, with `run` calling the nodes directly."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._minimal_schemas: Dict[Tuple[str, ...], GraphSchema] = {}
 
     def run(
         self, inputs: Optional[Dict[str, Any]] = None, targets: Optional[List[str]] = None
@@ -55,10 +62,9 @@ class SequentialGraphRunner(DaskGraphRunner):
 
     def _minimal_schema(self, targets: Tuple[str, ...]) -> GraphSchema:
         """The nodes the targets need: the same for every message, so worked out once."""
-        schemas: Dict[Tuple[str, ...], GraphSchema] = self.__dict__.setdefault("_minimal_schemas", {})
-        if targets not in schemas:
-            schemas[targets] = self._graph_schema.minimal_graph_schema(list(targets))
-        return schemas[targets]
+        if targets not in self._minimal_schemas:
+            self._minimal_schemas[targets] = self._graph_schema.minimal_graph_schema(list(targets))
+        return self._minimal_schemas[targets]
 
 
 # The processor loads each model with the runner class it names.

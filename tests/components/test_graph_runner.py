@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterator, Tuple
 
 import pytest
-from rasa.core.agent import Agent
+import yaml
 from rasa.core.channels.channel import UserMessage
 from rasa.engine import loader
 from rasa.engine.exceptions import GraphRunError
@@ -19,6 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 import components  # noqa: F401  (applies the changes, as loading our model does)
 from components.graph_runner import SequentialGraphRunner
+from scripts.endpoints import endpoints
 from tests.conftest import MODEL
 
 MESSAGES = [
@@ -86,6 +90,27 @@ def test_an_input_named_as_a_node_is_refused(runners: Tuple[ModelMetadata, Any, 
         sequential.run(inputs={"__tracker__": metadata.core_target}, targets=[metadata.core_target])
 
 
-def test_the_served_assistant_runs_its_graph_without_dask() -> None:
-    agent = Agent.load(str(MODEL))
-    assert isinstance(agent.processor.graph_runner, SequentialGraphRunner)
+# As `rasa run` starts: the agent is loaded with the endpoints' tracker store, in a process that has not
+# imported our components beforehand (this test module has, so it runs the load in a new process).
+LOAD_AS_RASA_RUN_DOES = """
+import asyncio, sys
+from rasa.core.agent import load_agent
+from rasa.core.utils import AvailableEndpoints
+endpoints = AvailableEndpoints.read_endpoints(sys.argv[2])
+agent = asyncio.run(load_agent(model_path=sys.argv[1], endpoints=endpoints))
+print(type(agent.processor.graph_runner).__name__)
+"""
+
+
+def test_the_served_assistant_runs_its_graph_without_dask(tmp_path: Path) -> None:
+    endpoints_file = tmp_path / "endpoints.yml"
+    endpoints_file.write_text(yaml.safe_dump(endpoints({}, "http://127.0.0.1:9/webhook")))
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOAD_AS_RASA_RUN_DOES, str(MODEL), str(endpoints_file)],
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'conversations.db'}"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert loaded.stdout.split()[-1] == SequentialGraphRunner.__name__
