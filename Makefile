@@ -78,9 +78,10 @@ bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench_extract.py
 	$(BIN)/python -m scripts.bench
 
-# Where Rasa spends its time under 10 users' load: a py-spy flame graph in results/profile.svg.
+# Where Rasa spends its CPU time under 10 users' load: a py-spy flame graph in results/profile.svg.
+# PROFILE_ARGS=--served profiles it as make bench serves it (PostgreSQL, Redis locks, two workers).
 profile: $(MODEL)
-	$(BIN)/python -m scripts.profile_load
+	$(BIN)/python -m scripts.profile_load $(PROFILE_ARGS)
 
 clean:
 	rm -rf models results .rasa
