@@ -64,6 +64,10 @@ SPELLING_MIN_LENGTH = 5
 MAX_TEXT_CHARS = 5_000
 # Ordinary words that sit one typo away from a lexicon word and must stay as they are.
 _COMMON = {
+    "wanted",
+    "wanting",
+    "waited",
+    "waiting",
     "month",
     "months",
     "week",
@@ -110,6 +114,10 @@ _COMMON = {
     "mouth",
     "morning",
     "evening",
+    "tapping",
+    "fails",
+    "fills",
+    "sleepless",
 }
 
 
@@ -267,7 +275,9 @@ class Extractor:
         sentences = _spans_between(text_lower, _SENTENCE_END)
         clauses = _spans_between(text_lower, _CLAUSE_END)
         twitch = [
-            m for m in mentions if m.kind == "twitch" or (m.kind == "finding" and m.value == "spreading")
+            m
+            for m in mentions
+            if m.kind == "twitch" or (m.kind == "finding" and m.value in _SAYS_IT_TWITCHES)
         ]
         twitch_sentences = {_index(m.span.start_char, sentences) for m in twitch}
         # A body part is where the twitching is when its sentence is about twitching and its clause is not
@@ -275,7 +285,7 @@ class Extractor:
         other_finding_clauses = {
             _index(char, clauses)
             for m in mentions
-            if m.kind == "finding" and m.value not in ("spreading", "when_falling_asleep")
+            if m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING
             for char in (m.span.start_char, m.span.end_char - 1)
         }
         parts = {
@@ -298,7 +308,7 @@ class Extractor:
             _index(m.span.start_char, clauses)
             for m in mentions
             if m.kind in ("medication", "caffeine", "sleep")
-            or (m.kind == "finding" and m.value not in ("when_falling_asleep", "spreading"))
+            or (m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING)
         }
         if about_twitching or "frequency" in answering:
             frequency = next(
@@ -326,6 +336,10 @@ class Extractor:
 
 
 _LISTED = ("finding", "medication", "caffeine", "normal")
+# Findings that describe the twitching itself, so the place, time and rate said beside them are the
+# twitching's ("my eyelid squeezes my eye shut, for 4 months"); the first two also show a message is about it.
+_SAYS_IT_TWITCHES = frozenset({"spreading", "eyelid_forceful_closing"})
+_ABOUT_THE_TWITCHING = _SAYS_IT_TWITCHES | {"when_falling_asleep"}
 _SENTENCE_END = re.compile(r"[.;!?\n]+|\bbut\b")
 _QUESTION_START = re.compile(
     r"^\s*(what|why|how|can|could|does|do|is|are|would|will|should|when|which|who|what's|whats)\b"

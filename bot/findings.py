@@ -227,6 +227,56 @@ RED_FLAGS = (
         "Does anyone in your family have a neurological condition?",
         "A family history changes how closely a doctor will want to look.",
     ),
+    # Signs from NICE guidelines NG42 (motor neurone disease) and NG127 (suspected neurological conditions)
+    # that the articles do not cover; data/red_flags.yml cites the guideline for each.
+    _yes_no(
+        "falls_or_tripping",
+        "falls or tripping",
+        "Have you been tripping or falling more than you used to?",
+        "Trips and falls that are new for you are a sign doctors are asked to notice.",
+    ),
+    _yes_no(
+        "dexterity_loss",
+        "dropping things or trouble with buttons or writing",
+        "Do you drop things, or find buttons, zips or writing harder than before?",
+        "Hands that lose their fine control are worth a doctor's examination.",
+    ),
+    _yes_no(
+        "muscle_stiffness",
+        "stiff muscles",
+        "Do your muscles feel stiff or hard to move freely?",
+        "Stiffness together with twitching is a combination doctors want to examine.",
+    ),
+    _yes_no(
+        "breathless_lying_flat_or_on_exertion",
+        "breathlessness when lying flat or with little effort",
+        "Do you get out of breath when you lie flat, or after very little effort?",
+        "This kind of breathlessness can mean the breathing muscles are working too hard.",
+    ),
+    _yes_no(
+        "morning_headaches",
+        "headaches on waking",
+        "Do you often wake up with a headache?",
+        "Headaches on waking can be a sign of shallow breathing during sleep.",
+    ),
+    _yes_no(
+        "daytime_sleepiness",
+        "heavy sleepiness during the day",
+        "Are you so sleepy during the day that you nod off?",
+        "Heavy daytime sleepiness can come from poor breathing at night.",
+    ),
+    _yes_no(
+        "behaviour_or_thinking_change",
+        "changes in behaviour, memory or thinking",
+        "Have you, or people close to you, noticed changes in your behaviour, memory or thinking?",
+        "Changes in thinking or behaviour alongside muscle symptoms are worth telling a doctor.",
+    ),
+    _yes_no(
+        "eyelid_forceful_closing",
+        "eyelid twitching that squeezes the eye shut",
+        "Does the eyelid twitch ever squeeze your eye tightly shut?",
+        "An eyelid that clamps the eye shut is different from a flicker and worth a doctor's look.",
+    ),
 )
 HABITS = (
     Finding(

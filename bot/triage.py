@@ -27,7 +27,14 @@ WORDING_FIELDS = ("headline", "what_to_do", "if_worse")
 RED_FLAG_FIELDS = ("id", "label", "when", "level", "explanation", "source")
 CONTRIBUTOR_FIELDS = ("id", "label", "when", "explanation", "advice", "source")
 NOT_RULED_OUT_FIELDS = ("id", "label", "level", "findings", "explanation", "source")
-OPERATOR_KINDS = {"at_least": NUMBER, "below": NUMBER, "includes": LIST, "includes_any": LIST}
+OPERATOR_KINDS = {
+    "at_least": NUMBER,
+    "above": NUMBER,
+    "below": NUMBER,
+    "includes": LIST,
+    "includes_any": LIST,
+    "only": LIST,
+}
 MAX_SUMMARY_REASONS = 3
 
 
@@ -135,10 +142,14 @@ def condition_matches(when: Any, findings: Mapping[str, Any]) -> bool:
     ((operator, argument),) = test.items()
     if operator == "at_least":
         return value >= argument
+    if operator == "above":
+        return value > argument
     if operator == "below":
         return value < argument
     if operator == "includes":
         return argument in value
+    if operator == "only":  # something is known, and all of it is in the list ("the eyelid and nowhere else")
+        return bool(value) and all(item in argument for item in value)
     return any(item in value for item in argument)
 
 
@@ -167,6 +178,8 @@ def _condition_problems(when: Any, where: str) -> list[str]:
     if finding is None:
         return [f"{where}: unknown finding '{key}'"]
     if not isinstance(test, dict):
+        if finding.kind == LIST:  # a list is never equal to a rule's value, so say which test to use
+            return [f"{where}: '{key}' is a list, give it a test such as includes, includes_any or only"]
         return _value_problems(key, test, where)
     if len(test) != 1 or next(iter(test)) not in OPERATOR_KINDS:
         return [f"{where}: '{key}' needs one of the tests {', '.join(OPERATOR_KINDS)}, got {test!r}"]
@@ -175,8 +188,8 @@ def _condition_problems(when: Any, where: str) -> list[str]:
         return [f"{where}: '{operator}' does not apply to '{key}', which is a {finding.kind}"]
     if operator == "includes":
         return _value_problems(key, [argument], where)
-    if operator == "includes_any" and (not isinstance(argument, list) or not argument):
-        return [f"{where}: 'includes_any' needs a non-empty list"]
+    if operator in ("includes_any", "only") and (not isinstance(argument, list) or not argument):
+        return [f"{where}: '{operator}' needs a non-empty list"]
     return _value_problems(key, argument, where)
 
 

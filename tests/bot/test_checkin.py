@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.checkin import ANSWERED, NAME_THEM, UNCLEAR, UNKNOWN, WHY, check_in, load_check_in
-from bot.findings import validate_findings
+from bot.findings import FINDINGS, validate_findings
 
 ROOT = Path(__file__).resolve().parents[2]
 INTERVIEW = check_in()
@@ -47,6 +47,45 @@ READINGS = [
         {"weakness": False, "muscle_wasting": False, "swallowing_difficulty": False},
     ),
     ("body_and_history", "cramps and my dad had a nerve disease", {"cramps": True, "family_history": True}),
+    (
+        "muscles_and_nerves",
+        "I keep tripping and dropping things",
+        {"falls_or_tripping": True, "dexterity_loss": True},
+    ),
+    (
+        "muscles_and_nerves",
+        "no falls, but my handwriting got worse",
+        {"falls_or_tripping": False, "dexterity_loss": True},
+    ),
+    ("muscles_and_nerves", "my family says I've changed", {"behaviour_or_thinking_change": True}),
+    (
+        "muscles_and_nerves",
+        "none",
+        {"falls_or_tripping": False, "dexterity_loss": False, "behaviour_or_thinking_change": False},
+    ),
+    (
+        "body_and_history",
+        "out of breath lying down and I wake up with headaches",
+        {"breathless_lying_flat_or_on_exertion": True, "morning_headaches": True},
+    ),
+    ("body_and_history", "sleepy all day", {"daytime_sleepiness": True}),
+    ("body_and_history", "headaches", {"morning_headaches": True}),
+    ("body_and_history", "stiff muscles, no cramps", {"muscle_stiffness": True, "cramps": False}),
+    (
+        "body_and_history",
+        "none of these",
+        {
+            "breathless_lying_flat_or_on_exertion": False,
+            "morning_headaches": False,
+            "daytime_sleepiness": False,
+        },
+    ),
+    (
+        "frequency",
+        "every day, and it squeezes my eye shut",
+        {"frequency": "daily", "eyelid_forceful_closing": True},
+    ),
+    ("duration", "4 months", {"duration_days": 120}),
     ("caffeine", "about 3 cups", {"caffeine_cups_per_day": 3}),
     ("caffeine", "3-4", {"caffeine_cups_per_day": 4}),
     ("caffeine", "two coffees", {"caffeine_cups_per_day": 2}),
@@ -101,6 +140,25 @@ def test_an_unknown_never_becomes_a_no() -> None:
 
 def test_a_typical_person_is_asked_at_most_ten_questions() -> None:
     assert len(INTERVIEW.questions) <= 10
+
+
+def test_every_question_fits_its_buttons_on_a_phone() -> None:
+    for question in INTERVIEW.questions:
+        assert len(question.buttons) <= 9, question.id
+
+
+def test_every_yes_no_finding_is_asked_by_some_question() -> None:
+    asked = {name for q in INTERVIEW.questions for name in q.findings}
+    asked |= {q.on_bare_yes for q in INTERVIEW.questions if q.on_bare_yes}
+    yes_no = {name for name, finding in FINDINGS.items() if finding.kind == "bool"}
+    assert yes_no - asked == set()
+
+
+def test_no_trouble_breathing_is_not_read_as_breathlessness_lying_flat() -> None:
+    question = INTERVIEW.question("body_and_history")
+    reading = INTERVIEW.interpret(question, "no trouble breathing, just stiff muscles")
+    assert reading.findings == {"muscle_stiffness": True}
+    assert reading.extra == {"breathing_difficulty": False}
 
 
 def test_known_findings_skip_their_questions() -> None:

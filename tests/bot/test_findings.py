@@ -33,7 +33,26 @@ YES_NO = {
     "hard_exercise",
     "dehydrated",
     "b6_supplements",
+    "falls_or_tripping",
+    "dexterity_loss",
+    "muscle_stiffness",
+    "breathless_lying_flat_or_on_exertion",
+    "morning_headaches",
+    "daytime_sleepiness",
+    "behaviour_or_thinking_change",
+    "eyelid_forceful_closing",
 }
+# Signs from NICE guidelines NG42 and NG127: warning signs, shown with the others in the doctor's summary.
+GUIDELINE_SIGNS = (
+    "falls_or_tripping",
+    "dexterity_loss",
+    "muscle_stiffness",
+    "breathless_lying_flat_or_on_exertion",
+    "morning_headaches",
+    "daytime_sleepiness",
+    "behaviour_or_thinking_change",
+    "eyelid_forceful_closing",
+)
 NUMBERS = {"duration_days", "caffeine_cups_per_day", "sleep_hours"}
 
 
@@ -68,6 +87,18 @@ def test_emergency_screen_group_is_asked_as_one_block() -> None:
         "wound_or_bite",
         "jaw_or_neck_stiffness",
     ]
+
+
+def test_guideline_signs_are_warning_signs() -> None:
+    red_flags = [finding.name for finding in GROUPS["red_flags"]]
+    assert set(GUIDELINE_SIGNS) <= set(red_flags)
+
+
+@pytest.mark.parametrize("name", GUIDELINE_SIGNS)
+def test_a_guideline_sign_reads_well_as_a_yes_and_as_a_no(name: str) -> None:
+    label = FINDINGS[name].label
+    # The summary writes "no <label>": a label starting with an article would read "no an ...".
+    assert label == label.lower() and label.split()[0] not in {"a", "an", "the", "no"}
 
 
 @pytest.mark.parametrize("name", sorted(FINDINGS))

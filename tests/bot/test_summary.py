@@ -74,3 +74,18 @@ def test_with_nothing_known_the_summary_says_how_to_start() -> None:
     summary = build_summary(NOW)
     assert summary.is_empty
     assert "check my symptoms" in chat_text(summary)
+
+
+def test_a_guideline_sign_is_reported_and_its_guideline_cited() -> None:
+    findings = {
+        **FINDINGS,
+        "falls_or_tripping": True,
+        "morning_headaches": False,
+        "location": ["eyelid"],
+        "duration_days": 120,
+    }
+    text = chat_text(build_summary(NOW, (), None, findings, assess(findings).to_dict()))
+    assert "falls or tripping" in text and "no headaches on waking" in text
+    assert "eyelid twitching for more than three months" in text
+    for source_id in ("nice_ng42", "nice_ng127"):
+        assert knowledge_base().sources[source_id].title in text

@@ -116,6 +116,12 @@ def _broken_rule_file(tmp_path: Path, change: str) -> Path:
         raw["red_flags"][0]["when"] = {"weakness": {"at_least": 3}}
     elif change == "bad value":
         raw["red_flags"][0]["when"] = {"location": {"includes": "elbow"}}
+    elif change == "list without a test":
+        raw["red_flags"][0]["when"] = {"location": ["eyelid"]}
+    elif change == "empty only":
+        raw["red_flags"][0]["when"] = {"location": {"only": []}}
+    elif change == "above on a list":
+        raw["red_flags"][0]["when"] = {"location": {"above": 3}}
     path = tmp_path / "red_flags.yml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path
@@ -131,12 +137,77 @@ def _broken_rule_file(tmp_path: Path, change: str) -> Path:
         ("unknown source", "unknown source 'some_blog'"),
         ("wrong test", "'at_least' does not apply to 'weakness'"),
         ("bad value", "'location' has unknown values ['elbow']"),
+        ("list without a test", "'location' is a list, give it a test such as includes"),
+        ("empty only", "'only' needs a non-empty list"),
+        ("above on a list", "'above' does not apply to 'location', which is a list"),
     ],
 )
 def test_a_broken_rule_file_is_refused_clearly(tmp_path: Path, change: str, message: str) -> None:
     with pytest.raises(RuleFileError) as error:
         load_rules(_broken_rule_file(tmp_path, change))
     assert message in str(error.value)
+
+
+def test_only_means_nothing_but_these_and_above_means_more_than() -> None:
+    eyelid_only = {"location": {"only": ["eyelid"]}}
+    assert condition_matches(eyelid_only, {"location": ("eyelid",)})
+    assert not condition_matches(eyelid_only, {"location": ("eyelid", "calf")})
+    assert not condition_matches(eyelid_only, {"location": ()})
+    assert condition_matches({"duration_days": {"above": 90}}, {"duration_days": 91})
+    assert not condition_matches({"duration_days": {"above": 90}}, {"duration_days": 90})
+
+
+GUIDELINE_RULES = [rule for rule in RULES.red_flags if rule.source in ("nice_ng42", "nice_ng127")]
+
+
+def test_the_guideline_signs_have_rules() -> None:
+    assert {rule.id for rule in GUIDELINE_RULES} == {
+        "falls_or_tripping",
+        "dexterity_loss",
+        "muscle_stiffness",
+        "behaviour_or_thinking_change",
+        "breathless_lying_flat_or_on_exertion",
+        "morning_headaches",
+        "daytime_sleepiness",
+        "eyelid_squeezes_shut",
+        "eyelid_twitching_over_three_months",
+    }
+
+
+@pytest.mark.parametrize("rule", GUIDELINE_RULES, ids=lambda rule: rule.id)
+def test_a_guideline_rule_names_its_guideline_and_diagnoses_nothing(rule: Any) -> None:
+    code = {"nice_ng42": "NG42", "nice_ng127": "NG127"}[rule.source]
+    assert "NICE's guideline on" in rule.explanation and f"({code})" in rule.explanation
+    diagnosis = r"\byou (do not |don't )?have (got )?(a |an |mnd|als|motor neurone|blepharospasm|dystonia)"
+    assert not re.search(diagnosis, rule.explanation.lower())
+
+
+@pytest.mark.parametrize(
+    ("sign", "level"),
+    [
+        ("breathless_lying_flat_or_on_exertion", "urgent"),
+        ("morning_headaches", "urgent"),
+        ("daytime_sleepiness", "urgent"),
+        ("falls_or_tripping", "see_doctor"),
+        ("dexterity_loss", "see_doctor"),
+        ("muscle_stiffness", "see_doctor"),
+        ("behaviour_or_thinking_change", "see_doctor"),
+        ("eyelid_forceful_closing", "see_doctor"),
+    ],
+)
+def test_a_guideline_sign_on_its_own_gets_its_level_with_one_reason(sign: str, level: str) -> None:
+    result = assess({**CLEAR, sign: True})
+    assert result.level == level
+    assert result.summary.startswith(RULES.levels[level].headline) and "Main reason: " in result.summary
+
+
+def test_an_eyelid_twitch_of_more_than_three_months_cites_nice() -> None:
+    result = assess({**CLEAR, "location": ["eyelid"], "duration_days": 100})
+    flag = next(flag for flag in result.red_flags if flag.id == "eyelid_twitching_over_three_months")
+    assert flag.source == "nice_ng127" and "three months" in flag.explanation
+    assert "eyelid_twitching_over_three_months" not in ids(
+        assess({**CLEAR, "location": ["eyelid", "face"], "duration_days": 100}).to_dict()["red_flags"]
+    )
 
 
 # --- the vignettes ----------------------------------------------------------------------------------------
