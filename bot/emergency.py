@@ -1,8 +1,10 @@
 """The emergency screen: recognises messages that need emergency services now, before anything else; and the
 instruction such a message gets.
 
-The phrases are data (data/emergency_screen.yml). A match counts unless a negation cue stands just
-before it in the same clause ("I don't have trouble breathing"); a doubtful message escalates.
+The phrases are data (data/emergency_screen.yml), matched after misspellings are read as the words
+meant (bot/spelling.py: "cant breth" is "can't breath"). A match counts unless a plain negation stands
+just before it in the same clause ("I don't have trouble breathing"); doubt is not denial ("not sure if
+my face is drooping"), and a doubtful message escalates.
 
 The instruction is the emergency level's wording in data/red_flags.yml, after the reason of each sign the
 person described. Everything that gives it (the emergency action, and Rasa's own process when the action
@@ -20,9 +22,16 @@ from typing import Sequence
 import yaml
 
 from bot.negation import Negation, negation
+from bot.spelling import Speller, safety_speller
 from bot.triage import red_flag_rules
 
 SCREEN_FILE = Path(__file__).resolve().parent.parent / "data" / "emergency_screen.yml"
+# A word of a pattern's {gap}: not a negation, and within the sentence.
+_GAP_WORD = r"[^\w.!?;]+(?!(?:no|not|never|without|nothing|none|nor|[a-z]*n't)\b)[\w']+"
+PLACEHOLDERS = {
+    "{gap}": f"(?:{_GAP_WORD}){{0,3}}?[^\\w.!?;]+",
+    "{near}": f"(?:{_GAP_WORD}){{0,8}}?[^\\w.!?;]+",
+}
 # The level of data/red_flags.yml whose wording is the instruction.
 EMERGENCY_LEVEL = "emergency"
 # The short form, added to every reply that says something went wrong, so that even then a person in danger
@@ -44,6 +53,7 @@ class EmergencySign:
 class EmergencyScreen:
     signs: tuple[tuple[str, str, re.Pattern[str]], ...]
     negation: Negation
+    speller: Speller
 
     def reasons(self, sign_ids: list[str]) -> list[str]:
         """The person-facing reason of each sign id, in the given order; unknown ids are skipped."""
@@ -52,28 +62,37 @@ class EmergencyScreen:
 
     def screen(self, text: str) -> list[EmergencySign]:
         """Every emergency sign the message describes, in the order of the screen file."""
-        normalised = text.lower().replace("\u2019", "'")
+        normalised = self.speller.normalise(text)
         found = []
         for sign_id, reason, pattern in self.signs:
             for match in pattern.finditer(normalised):
-                if not self.negation.cancels(normalised[: match.start()]):
+                if not self.negation.cancels_plainly(normalised[: match.start()]):
                     found.append(EmergencySign(sign_id, reason, match.group(0)))
                     break
         return found
+
+
+def compile_phrases(patterns: Sequence[str]) -> re.Pattern[str]:
+    """One regular expression for a list of a screen's phrases, with its placeholders ({gap}, {near})."""
+    expanded = []
+    for pattern in patterns:
+        for placeholder, regex in PLACEHOLDERS.items():
+            pattern = pattern.replace(placeholder, regex)
+        expanded.append(f"(?:{pattern})")
+    # Whole words: no letter or digit just outside the match (unlike \b, this also holds where a phrase
+    # begins or ends with punctuation, such as "dosage\W*$").
+    return re.compile(r"(?<!\w)(?:" + "|".join(expanded) + r")(?!\w)")
 
 
 def load_screen(path: Path = SCREEN_FILE) -> EmergencyScreen:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return EmergencyScreen(
         signs=tuple(
-            (
-                sign_id,
-                entry["reason"],
-                re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in entry["patterns"]) + r")\b"),
-            )
+            (sign_id, entry["reason"], compile_phrases(entry["patterns"]))
             for sign_id, entry in raw["signs"].items()
         ),
         negation=negation(),
+        speller=safety_speller(),
     )
 
 
