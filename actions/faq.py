@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.events import SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer, topic_id_of
 from actions.buttons import FAQ_INTENT, TOPIC_ENTITY, topic_buttons
+from actions.safety import LAST_TOPIC_SLOT, answer_concerns, reading_of
+from bot import safety
+from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 
-# Below this retrieval confidence the answer would be a guess: offer the closest topics instead (a wrong
-# health answer is worse than a question back). On the held-out questions, 0.15 turned 4 of 126 right
-# answers into suggestions and caught 3 of the 9 wrong ones (measured with the model of this commit).
-MIN_TOPIC_CONFIDENCE = 0.15
 SUGGESTION_COUNT = 3
 # Below this, the retrieval's best guess is no better than letter fragments: the closest topics would be
 # arbitrary, so the menu is offered instead. A message with no word the classifier knows gives every topic
@@ -24,23 +24,9 @@ SUGGESTION_COUNT = 3
 NO_GROUNDS_BELOW = MIN_TOPIC_CONFIDENCE / 2
 
 
-def _topic_id(intent_response_key: Optional[str]) -> Optional[str]:
-    """`faq/caffeine` -> `caffeine`."""
-    if not intent_response_key or "/" not in intent_response_key:
-        return None
-    return intent_response_key.split("/", 1)[1]
-
-
-def retrieved_topic(latest_message: Dict[str, Any]) -> tuple[Optional[str], float]:
-    """The topic the FAQ retrieval chose for the latest message, and how sure it was."""
-    selection = (latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
-    response = selection.get("response") or {}
-    return _topic_id(response.get("intent_response_key")), float(response.get("confidence") or 0.0)
-
-
 def closest_topics(latest_message: Dict[str, Any], kb: KnowledgeBase, count: int) -> List[Topic]:
     """The retrieval's best guesses, most likely first, as topics that exist."""
-    ids = [_topic_id(entry.get("intent_response_key")) for entry in _topic_ranking(latest_message)]
+    ids = [topic_id_of(entry.get("intent_response_key")) for entry in _topic_ranking(latest_message)]
     return [kb.topics[topic_id] for topic_id in ids if topic_id in kb.topics][:count]
 
 
@@ -67,14 +53,6 @@ def suggested_topics(latest_message: Dict[str, Any], kb: KnowledgeBase) -> List[
     return kb.menu_topics()
 
 
-def send_answer(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Topic) -> None:
-    """The answer, the line naming its source, and related topics as buttons."""
-    dispatcher.utter_message(
-        text=f"{topic.answer}\n\n{kb.citation(topic)}",
-        buttons=topic_buttons(kb.related_topics(topic)),
-    )
-
-
 def send_suggestions(dispatcher: CollectingDispatcher, suggestions: List[Topic]) -> None:
     if suggestions:
         dispatcher.utter_message(
@@ -83,6 +61,20 @@ def send_suggestions(dispatcher: CollectingDispatcher, suggestions: List[Topic])
         )
     else:
         dispatcher.utter_message(response="utter_help")
+
+
+def send_unsure(dispatcher: CollectingDispatcher, latest_message: Dict[str, Any], kb: KnowledgeBase) -> None:
+    """When no answer fits: about twitching, the closest topics; plainly medical but not about twitching, who
+    can help; anything else, the closest topics or the menu. Never a shrug at a health question."""
+    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    screen = safety.safety_screen()
+    if screen.about_twitching(text):
+        buttons = topic_buttons(suggested_topics(latest_message, kb))
+        dispatcher.utter_message(response="utter_closest_topics", buttons=buttons)
+    elif screen.sounds_medical(text):
+        dispatcher.utter_message(response="utter_medical_out_of_scope_condition")
+    else:
+        send_suggestions(dispatcher, suggested_topics(latest_message, kb))
 
 
 class ActionAnswerFaq(Action):
@@ -98,16 +90,21 @@ class ActionAnswerFaq(Action):
             topic = kb.topic(str(requested))
             if topic is None:
                 send_suggestions(dispatcher, kb.menu_topics())
-            else:
-                send_answer(dispatcher, kb, topic)
+                return []
+            send_answer(dispatcher, kb, topic)
+            return [SlotSet(LAST_TOPIC_SLOT, topic.id)]
+        # A medicine or dose question, or fear, is met first ("I'm terrified it's ALS": acknowledgement,
+        # then the answer, then what helps; "should I stop mine?" after an answer about antidepressants).
+        reading = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
+        if answer_concerns(dispatcher, tracker.latest_message, reading):
             return []
         topic_id, confidence = retrieved_topic(tracker.latest_message)
         topic = kb.topic(topic_id) if topic_id else None
         if topic is None or confidence < MIN_TOPIC_CONFIDENCE:
-            send_suggestions(dispatcher, suggested_topics(tracker.latest_message, kb))
-        else:
-            send_answer(dispatcher, kb, topic)
-        return []
+            send_unsure(dispatcher, tracker.latest_message, kb)
+            return []
+        send_answer(dispatcher, kb, topic)
+        return [SlotSet(LAST_TOPIC_SLOT, topic.id)]
 
 
 class ActionListTopics(Action):
@@ -133,7 +130,9 @@ class ActionSuggestTopics(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        send_suggestions(dispatcher, suggested_topics(tracker.latest_message, knowledge_base()))
+        reading = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
+        if not answer_concerns(dispatcher, tracker.latest_message, reading):
+            send_unsure(dispatcher, tracker.latest_message, knowledge_base())
         return []
 
 

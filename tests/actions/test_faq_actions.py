@@ -40,7 +40,8 @@ def tracker_after(
 def run(action: Action, tracker: Tracker) -> CollectingDispatcher:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, tracker, {}))
-    assert events == []
+    # The only event an answer sets is the topic it answered, for follow-ups.
+    assert all(event["event"] == "slot" and event["name"] == "last_topic" for event in events)
     return dispatcher
 
 
@@ -69,10 +70,17 @@ def test_an_unsure_retrieval_offers_the_closest_topics_instead_of_guessing() -> 
         "twitchy thing", topic_ranking=[("caffeine", 0.12), ("sleep", 0.1), ("bfs", 0.08)]
     )
     [message] = run(ActionAnswerFaq(), tracker).messages
-    assert "Did you mean" in message["text"]
+    # About twitching, so the closest topics without "I'm not sure I understood" (domain: utter_closest_topics).
+    assert message["response"] == "utter_closest_topics"
     assert [b["title"] for b in message["buttons"]] == [
         KB.topics[t].title for t in ("caffeine", "sleep", "bfs")
     ]
+
+
+def test_a_health_question_it_cannot_place_says_who_can_help_not_that_it_did_not_understand() -> None:
+    tracker = tracker_after("my knee hurts when i run", topic_ranking=[("exercise_recovery", 0.1)])
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["response"] == "utter_medical_out_of_scope_condition"
 
 
 def test_an_unknown_topic_in_a_payload_gets_the_menu_not_a_crash() -> None:
