@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.faq import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
+from actions.answers import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
 from actions.records import (
     CONSENT_DECLINED_SLOT,
     DatabaseError,
@@ -23,7 +23,9 @@ from actions.records import (
     records_unavailable,
     store,
 )
+from actions.safety import CHECK_IN_PAUSED_SLOT, answer_concerns, reading_of
 from actions.summary import LAST_ASSESSMENT_SLOT
+from bot import safety
 from bot.checkin import (
     ANSWERED,
     FORM_NAME,
@@ -69,6 +71,8 @@ class ActionStartCheckIn(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         findings = dict(tracker.latest_message.get("findings") or {})
+        if safety.HEALTH_ANXIETY in reading_of(tracker.latest_message):
+            dispatcher.utter_message(response="utter_health_anxiety_heard")
         dispatcher.utter_message(response="utter_check_in_intro")
         if findings:
             sides = tracker.latest_message.get("finding_sides") or {}
@@ -80,7 +84,11 @@ class ActionStartCheckIn(Action):
             diary_note = self._duration_from_diary(tracker, findings)
             if diary_note:
                 dispatcher.utter_message(text=diary_note)
-        return [*reset_check_in(check_in()), SlotSet(FINDINGS_SLOT, findings)]
+        return [
+            *reset_check_in(check_in()),
+            SlotSet(FINDINGS_SLOT, findings),
+            SlotSet(CHECK_IN_PAUSED_SLOT, None),
+        ]
 
     @staticmethod
     def _duration_from_diary(tracker: Tracker, findings: Dict[str, Any]) -> Optional[str]:
@@ -139,7 +147,13 @@ class ValidateCheckInForm(FormValidationAction):
         interview = check_in()
         findings = dict(tracker.get_slot(FINDINGS_SLOT) or {})
         events: List[EventType] = []
-        for slot, answer in tracker.slots_to_validate().items():
+        to_validate = tracker.slots_to_validate()
+        # A question about a medicine, a dose or something else in the middle is answered first, and the
+        # answer still counts for the check-in ("I take sertraline, should I stop it?").
+        concerns_answered = bool(to_validate) and answer_concerns(
+            dispatcher, tracker.latest_message, reading_of(tracker.latest_message)
+        )
+        for slot, answer in to_validate.items():
             if not slot.startswith(SLOT_PREFIX) or answer is None:
                 continue
             question = interview.question(slot[len(SLOT_PREFIX) :])
@@ -153,6 +167,9 @@ class ValidateCheckInForm(FormValidationAction):
                 events.append(SlotSet(slot, SKIPPED))
             elif reading.status == UNCLEAR and reading.extra:
                 dispatcher.utter_message(text=f"Thanks, noted: {understood(reading.extra)}.")
+                events.append(SlotSet(slot, None))
+            elif concerns_answered:
+                dispatcher.utter_message(response="utter_check_in_resume")
                 events.append(SlotSet(slot, None))
             else:
                 self._explain(reading.status, question.why, dispatcher, tracker)
@@ -277,3 +294,21 @@ def end_active_check_in(tracker: Tracker) -> List[EventType]:
     if active and active.get("name") == FORM_NAME:
         events.extend(reset_check_in(check_in()))
     return events
+
+
+class ActionResumeCheckIn(ActionStartCheckIn):
+    """"Carry on with the check-in": back to where a paused check-in was, with its answers; with nothing
+    paused, a check-in from the start."""
+
+    def name(self) -> str:
+        return "action_resume_check_in"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        if tracker.get_slot(CHECK_IN_PAUSED_SLOT):
+            dispatcher.utter_message(response="utter_check_in_resume")
+            return [SlotSet(CHECK_IN_PAUSED_SLOT, None)]
+        dispatcher.utter_message(response="utter_no_check_in_to_resume")
+        return await super().run(dispatcher, tracker, domain)
+

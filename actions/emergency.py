@@ -7,8 +7,10 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
 from actions.check_in import end_active_check_in
-from actions.faq import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
+from actions.safety import reading_of
+from bot import safety
 from bot.emergency import EMERGENCY_LEVEL, emergency_instruction
 from bot.knowledge import knowledge_base
 
@@ -36,6 +38,9 @@ class ActionEmergency(Action):
             text=emergency_instruction(signs),
             json_message={"type": "emergency", "level": EMERGENCY_LEVEL, "signs": signs},
         )
+        if safety.CRISIS in reading_of(tracker.latest_message):
+            # An overdose taken to end one's life: the call comes first, then people to talk to.
+            dispatcher.utter_message(response="utter_crisis")
         # Someone asking "what is lockjaw?" is escalated too; the question still gets its answer.
         topic_id, confidence = retrieved_topic(tracker.latest_message)
         kb = knowledge_base()

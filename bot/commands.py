@@ -15,16 +15,25 @@ COMMANDS_FILE = Path(__file__).resolve().parent.parent / "data" / "commands.yml"
 _IGNORED_TAIL = re.compile(r"[\s,]*(please|thanks|thank you)?[\s!.?…]*$")
 
 
-@functools.lru_cache(maxsize=1)
-def _commands() -> dict[str, re.Pattern[str]]:
-    raw = yaml.safe_load(COMMANDS_FILE.read_text(encoding="utf-8"))
+def _patterns(section: dict[str, list[str]], edge: str = "") -> dict[str, re.Pattern[str]]:
     return {
-        name: re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
-        for name, patterns in raw["commands"].items()
+        name: re.compile(edge + "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")" + edge)
+        for name, patterns in section.items()
     }
 
 
+@functools.lru_cache(maxsize=1)
+def _commands() -> tuple[dict[str, re.Pattern[str]], dict[str, re.Pattern[str]]]:
+    """The whole-message commands, and the phrases that are commands wherever they stand."""
+    raw = yaml.safe_load(COMMANDS_FILE.read_text(encoding="utf-8"))
+    return _patterns(raw["commands"]), _patterns(raw.get("phrases") or {}, edge=r"\b")
+
+
 def command_in(text: str) -> str | None:
-    """The command a whole message gives ("stop"), or None when it is not a command."""
+    """The command a message gives ("stop", "... carry on with the check-in"), or None."""
     normalised = _IGNORED_TAIL.sub("", text.lower().replace("\u2019", "'").strip())
-    return next((name for name, pattern in _commands().items() if pattern.fullmatch(normalised)), None)
+    whole, phrases = _commands()
+    found = next((name for name, pattern in whole.items() if pattern.fullmatch(normalised)), None)
+    if found:
+        return found
+    return next((name for name, pattern in phrases.items() if pattern.search(normalised)), None)

@@ -1,61 +1,130 @@
-"""NLU component: a message that describes an emergency gets the `emergency` intent, whatever else;
-a message that is a command ("stop", bot/commands.py) gets that command's intent.
+"""NLU component: what must be met before anything else decides the intent, whatever a classifier thinks.
 
-It runs after the classifiers, so a deterministic rule, not a probability, decides that "I can't
-breathe" is escalated. The classifier's own guess stays in the ranking so the emergency action can
-still answer a question the person may have meant.
+In order: an emergency (bot/emergency.py) gets `emergency`; a person in crisis (bot/safety.py) gets `crisis`;
+a command ("stop", bot/commands.py) gets that command's intent; a question about changing a medicine or a
+dose, a medical question outside what the assistant covers and pressure for a diagnosis get their own
+intents (`medicine_question`, ...), whatever topic the question seems to be about. Fear gets
+`health_anxiety` unless the classifier read the message as a question to the knowledge base or as part of
+the check-in: those actions hear the fear first themselves (actions/faq.py, actions/check_in.py).
+
+It runs after the classifiers, so a deterministic rule, not a probability, decides that "I can't breathe"
+is escalated. The classifier's own guess stays in the ranking so the emergency action can still answer a
+question the person may have meant.
 """
 
 from __future__ import annotations
 
+import re
 from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot import safety
 from bot.commands import command_in
 from bot.emergency import screen_message
+from bot.extract import MAX_TEXT_CHARS
+from bot.negation import negation
+from components.findings_extractor import FINDINGS
 from components.stateless import StatelessComponent
 
+_WORDS = re.compile(r"[a-z']+")
 EMERGENCY_INTENT = "emergency"
+FALLBACK_INTENT = "nlu_fallback"
+DESCRIBE_INTENT = "describe_symptoms"
+FOLLOW_UP_INTENT = "medicine_follow_up"
+CRISIS_INTENT = "crisis"
 EMERGENCY_SIGN_ENTITY = "emergency_sign"
+# The intent of each concern of bot/safety.py other than a crisis.
+CONCERN_INTENTS = {
+    safety.MEDICINE_CHANGE: "medicine_question",
+    safety.DOSE: "dose_question",
+    safety.MEDICAL_OUT_OF_SCOPE: "medical_out_of_scope",
+    safety.DIAGNOSIS_PRESSURE: "diagnosis_pressure",
+    safety.HEALTH_ANXIETY: "health_anxiety",
+}
+# Intents whose actions hear fear themselves before they answer: the classifier's reading stands.
+LOCATION = "location"
+HEARS_FEAR = {"faq", "describe_symptoms", "check_symptoms", "inform", "log_twitch", "twitch_lasted",
+              "show_diary", "diary_how_long", "doctor_summary"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class DeterministicIntents(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
+            text = (message.get(TEXT) or "")[:MAX_TEXT_CHARS]
             signs = screen_message(text)
-            if not signs:
-                command = command_in(text)
-                if command:
-                    _override_intent(message, command)
+            if signs:
+                _set_emergency(message, text, signs, self.__class__.__name__)
                 continue
-            emergency = {"name": EMERGENCY_INTENT, "confidence": 1.0}
-            previous_ranking = [
-                entry
-                for entry in message.get(INTENT_RANKING_KEY) or []
-                if entry.get("name") != EMERGENCY_INTENT
-            ]
-            message.set(INTENT, emergency, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [emergency, *previous_ranking], add_to_output=True)
-            entities = list(message.get(ENTITIES) or [])
-            for sign in signs:
-                start = text.lower().find(sign.matched_text)
-                entities.append(
-                    {
-                        "entity": EMERGENCY_SIGN_ENTITY,
-                        "value": sign.id,
-                        "start": max(start, 0),
-                        "end": max(start, 0) + len(sign.matched_text),
-                        "confidence_entity": 1.0,
-                        "extractor": self.__class__.__name__,
-                    }
-                )
-            message.set(ENTITIES, entities, add_to_output=True)
+            if _intent(message) == EMERGENCY_INTENT and _denies_something(text):
+                # The classifier's own "emergency", for a message the screen found no sign in and that denies
+                # something ("never had a fit or a stroke, just a twitch"): a denied sign is not escalated.
+                _override_intent(message, _next_intent(message))
+            reading = safety.screen(text)
+            if safety.CRISIS in reading:
+                _override_intent(message, CRISIS_INTENT)
+                continue
+            command = command_in(text)
+            if command:
+                _override_intent(message, command)
+                continue
+            current = _intent(message)
+            if reading.concerns:
+                concern = reading.concerns[0]
+                if concern != safety.HEALTH_ANXIETY or current not in HEARS_FEAR:
+                    _override_intent(message, CONCERN_INTENTS[concern])
+            elif reading.refers_back_to_a_medicine:
+                # "so should I stop mine then?": the FAQ action knows what was answered before.
+                _override_intent(message, FOLLOW_UP_INTENT)
+            elif current == FALLBACK_INTENT and _describes_a_twitch(message):
+                # "i can breathe fine, its my bicep that keeps jumping": a description, not a puzzle.
+                _override_intent(message, DESCRIBE_INTENT)
         return messages
+
+
+def _intent(message: Message) -> str | None:
+    return (message.get(INTENT) or {}).get("name")
+
+
+def _denies_something(text: str) -> bool:
+    words = _WORDS.findall(text.lower().replace("\u2019", "'"))
+    cues = negation().cues
+    return any(word in cues or word.endswith("n't") for word in words)
+
+
+def _next_intent(message: Message) -> str:
+    """The classifier's best guess after `emergency`; a description of a twitch when that is what it is."""
+    if _describes_a_twitch(message):
+        return DESCRIBE_INTENT
+    ranking = [entry.get("name") for entry in message.get(INTENT_RANKING_KEY) or []]
+    return next((name for name in ranking if name and name != EMERGENCY_INTENT), FALLBACK_INTENT)
+
+
+def _describes_a_twitch(message: Message) -> bool:
+    """The extractor found where the twitching is (components/findings_extractor.py)."""
+    return bool((message.get(FINDINGS) or {}).get(LOCATION))
+
+
+def _set_emergency(message: Message, text: str, signs: list, extractor: str) -> None:
+    _override_intent(message, EMERGENCY_INTENT)
+    entities = list(message.get(ENTITIES) or [])
+    lowered = text.lower()
+    for sign in signs:
+        start = max(lowered.find(sign.matched_text), 0)
+        entities.append(
+            {
+                "entity": EMERGENCY_SIGN_ENTITY,
+                "value": sign.id,
+                "start": start,
+                "end": start + len(sign.matched_text),
+                "confidence_entity": 1.0,
+                "extractor": extractor,
+            }
+        )
+    message.set(ENTITIES, entities, add_to_output=True)
 
 
 def _override_intent(message: Message, intent: str) -> None:

@@ -9,11 +9,12 @@ Here, applied on import for every Rasa process (components/__init__.py imports i
 - The action server does not answer (refused, an error, a timeout): the person is told "I can't do that
   right now" and their message is taken back (UserUtteranceReverted; it stays in the tracker store), so
   that once the server is back, sending it again carries on where they were, at the same check-in question.
-- Unless the message is an emergency: then the emergency action runs here, in Rasa's own process, with the
-  same code and words as on the action server, so the instruction to call emergency services never depends
-  on a second process. Inside the check-in the form gives way, as it does when the server is up, so that
-  the emergency rule runs. Should even that fail, the instruction read when this module was imported is
-  sent (bot/emergency.py: the same wording, without the reasons).
+- Unless the message is an emergency or a person in crisis: then the emergency (or crisis) action runs here,
+  in Rasa's own process, with the same code and words as on the action server, so the instruction to call
+  emergency services, and the crisis lines, never depend on a second process. Inside the check-in the form
+  gives way, as it does when the server is up, so that the emergency (or crisis) rule runs. Should even that
+  fail, the instruction read when this module was imported is sent (bot/emergency.py: the same wording,
+  without the reasons).
 - The database stays unreachable after the tracker store's retries (components/tracker_store.py): the
   person is told their message was not taken in and to send it again; an emergency still gets the
   instruction (the emergency screen needs no database). If only saving failed, the turn has been answered
@@ -51,13 +52,16 @@ from rasa.utils.endpoints import EndpointConfig
 from rasa_sdk.executor import ActionExecutor
 
 from actions.emergency import ActionEmergency
+from actions.safety import ActionCrisis
 from bot.emergency import IF_URGENT, emergency_instruction
-from components.deterministic_intents import EMERGENCY_INTENT
+from components.deterministic_intents import CRISIS_INTENT, EMERGENCY_INTENT
 from components.tracker_store import ConversationStoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 EMERGENCY_ACTION = ActionEmergency().name()
+# The actions that never depend on the action server: by the intent that runs each.
+IN_PROCESS_ACTIONS = {EMERGENCY_INTENT: EMERGENCY_ACTION, CRISIS_INTENT: ActionCrisis().name()}
 ACTION_SERVER_DOWN_REPLY = (
     "Sorry, I can't do that right now: part of me isn't working. Please send your message again in a "
     "minute or two; everything you told me before is kept. " + IF_URGENT
@@ -90,6 +94,7 @@ _inside_form: ContextVar[bool] = ContextVar("twitchcheck_inside_form", default=F
 
 _emergency_executor = ActionExecutor()
 _emergency_executor.register_action(ActionEmergency)
+_emergency_executor.register_action(ActionCrisis)
 
 
 class ActionServerUnavailable(RasaException):
@@ -97,7 +102,12 @@ class ActionServerUnavailable(RasaException):
 
 
 def is_emergency(tracker: DialogueStateTracker) -> bool:
-    return (tracker.latest_message.intent or {}).get("name") == EMERGENCY_INTENT
+    """An emergency or a crisis: what must be answered even with the action server down."""
+    return (tracker.latest_message.intent or {}).get("name") in IN_PROCESS_ACTIONS
+
+
+def in_process_action(intent: Optional[str]) -> str:
+    return IN_PROCESS_ACTIONS.get(str(intent), EMERGENCY_ACTION)
 
 
 async def emergency_here(
@@ -107,8 +117,8 @@ async def emergency_here(
     tracker: DialogueStateTracker,
     domain: Domain,
 ) -> List[Event]:
-    """The emergency action run in this process, its answer read exactly as the action server's would be."""
-    action = RemoteAction(EMERGENCY_ACTION, endpoint)
+    """The emergency (or crisis) action run here, its answer read as the action server's would be."""
+    action = RemoteAction(in_process_action((tracker.latest_message.intent or {}).get("name")), endpoint)
     try:
         result = await _emergency_executor.run(action._action_call_format(tracker, domain))
         action._validate_action_result(result)
@@ -224,7 +234,8 @@ async def reply_without_the_conversation(
     except Exception:
         logger.exception("could not read a message while the database is down")
         parse_data = {}
-    if (parse_data.get("intent") or {}).get("name") != EMERGENCY_INTENT:
+    intent = (parse_data.get("intent") or {}).get("name")
+    if intent not in IN_PROCESS_ACTIONS:
         await output_channel.send_text_message(message.sender_id, NOT_TAKEN_IN_REPLY)
         return
     # The emergency action needs only this message; it runs on the action server, or here if that is down.
@@ -232,7 +243,7 @@ async def reply_without_the_conversation(
     tracker = DialogueStateTracker.from_events(
         message.sender_id, [ActionExecuted(ACTION_LISTEN_NAME), said], processor.domain.slots
     )
-    action = RemoteAction(EMERGENCY_ACTION, processor.action_endpoint)
+    action = RemoteAction(in_process_action(intent), processor.action_endpoint)
     events = await action.run(output_channel, processor.nlg, tracker, processor.domain)
     await MessageProcessor._send_bot_messages(events, tracker, output_channel)
 

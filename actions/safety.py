@@ -1,0 +1,137 @@
+"""What is met before anything else, besides an emergency: a person in crisis, a question about changing a
+medicine or a dose, a medical question outside what the assistant covers, pressure for a diagnosis, and
+fear that needs to be heard first.
+
+What a message raises is decided in bot.safety; the words are the domain's responses and the facts the
+knowledge base's topics. These actions only choose which, in order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_topic
+from bot import safety
+from bot.checkin import FORM_NAME
+from bot.extract import MAX_TEXT_CHARS
+
+CHECK_IN_PAUSED_SLOT = "check_in_paused"
+# The topic the assistant answered last, so that "should I stop mine then?" after an answer about
+# antidepressants is read as a question about changing a medicine.
+LAST_TOPIC_SLOT = "last_topic"
+# What the classifier's own intent stands for when the screen found no phrase for it.
+INTENT_CONCERNS = {
+    "crisis": safety.CRISIS,
+    "medicine_question": safety.MEDICINE_CHANGE,
+    "dose_question": safety.DOSE,
+    "medical_out_of_scope": safety.MEDICAL_OUT_OF_SCOPE,
+    "diagnosis_pressure": safety.DIAGNOSIS_PRESSURE,
+    "health_anxiety": safety.HEALTH_ANXIETY,
+}
+OUT_OF_SCOPE_RESPONSES = {
+    safety.PREGNANCY: "utter_medical_out_of_scope_pregnancy",
+    safety.CHILD: "utter_medical_out_of_scope_child",
+    safety.CONDITION: "utter_medical_out_of_scope_condition",
+}
+# The topic whose facts answer fear when the message names no topic of its own.
+FEAR_TOPIC = "als_worry"
+
+
+def reading_of(latest_message: Dict[str, Any], last_topic: Optional[str] = None) -> safety.SafetyReading:
+    """What the latest message raises; the classifier's intent counts when no phrase matched, and the topic
+    answered last when the message only refers back to it ("can I come off them?")."""
+    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    reading = safety.screen(text, last_topic)
+    intent = (latest_message.get("intent") or {}).get("name")
+    concern = INTENT_CONCERNS.get(str(intent))
+    if concern and concern not in reading.concerns:
+        out_of_scope = reading.out_of_scope
+        if concern == safety.MEDICAL_OUT_OF_SCOPE and not out_of_scope:
+            out_of_scope = (safety.CONDITION,)
+        reading = safety.SafetyReading(
+            (concern, *reading.concerns), reading.medicine_classes, reading.substances, out_of_scope
+        )
+    return reading
+
+
+def hear_fear(
+    dispatcher: CollectingDispatcher, latest_message: Dict[str, Any], topic_id: Optional[str]
+) -> None:
+    """Acknowledgement first, then the facts (the topic asked about, else the fear most people have), then
+    what helps."""
+    dispatcher.utter_message(response="utter_health_anxiety_heard")
+    if topic_id is None:
+        retrieved, confidence = retrieved_topic(latest_message)
+        topic_id = retrieved if retrieved and confidence >= MIN_TOPIC_CONFIDENCE else FEAR_TOPIC
+    send_topic(dispatcher, topic_id)
+    dispatcher.utter_message(response="utter_health_anxiety_help")
+
+
+def answer_concerns(
+    dispatcher: CollectingDispatcher, latest_message: Dict[str, Any], reading: safety.SafetyReading
+) -> bool:
+    """The replies to every concern but a crisis (actions of its own), in order; True when any was sent."""
+    screen = safety.safety_screen()
+    sent = False
+    for concern in reading.concerns:
+        if concern == safety.MEDICINE_CHANGE:
+            dispatcher.utter_message(response="utter_medicine_change")
+            send_topic(dispatcher, screen.medicine_topic(reading))
+        elif concern == safety.DOSE:
+            dispatcher.utter_message(response="utter_dose_question")
+            for topic_id in screen.dose_topics(reading):
+                send_topic(dispatcher, topic_id)
+        elif concern == safety.MEDICAL_OUT_OF_SCOPE:
+            kind = (reading.out_of_scope or (safety.CONDITION,))[0]
+            dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSES[kind])
+        elif concern == safety.DIAGNOSIS_PRESSURE:
+            dispatcher.utter_message(response="utter_diagnosis_pressure")
+        elif concern == safety.HEALTH_ANXIETY:
+            hear_fear(dispatcher, latest_message, None)
+        else:
+            continue
+        sent = True
+    return sent
+
+
+class ActionSafetyAnswer(Action):
+    """Medicines, doses, medical questions outside twitching, diagnosis pressure and fear."""
+
+    def name(self) -> str:
+        return "action_safety_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        if not answer_concerns(dispatcher, tracker.latest_message, reading_of(tracker.latest_message)):
+            dispatcher.utter_message(response="utter_medical_out_of_scope_condition")
+        return []
+
+
+def pause_check_in(tracker: Tracker) -> List[EventType]:
+    """Events that pause a running check-in, keeping its answers, so that it can be resumed later."""
+    active: Optional[Dict[str, Any]] = tracker.active_loop
+    if not active or active.get("name") != FORM_NAME:
+        return []
+    return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(CHECK_IN_PAUSED_SLOT, True)]
+
+
+class ActionCrisis(Action):
+    """A person in crisis is met warmly, with people to talk to, before anything else. A check-in pauses; the
+    person can go on talking about anything, and resume it when ready."""
+
+    def name(self) -> str:
+        return "action_crisis"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_crisis")
+        events = pause_check_in(tracker)
+        if events:
+            dispatcher.utter_message(response="utter_check_in_paused")
+        return events

@@ -1,0 +1,131 @@
+"""The safety actions on real Tracker and CollectingDispatcher objects: a crisis pauses the check-in and keeps
+its answers, "carry on" resumes it, and each concern gets its reply from the domain, with the facts of the
+knowledge base and never a dose or advice to change a medicine."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.check_in import ActionResumeCheckIn
+from actions.emergency import ActionEmergency
+from actions.safety import ActionCrisis, ActionSafetyAnswer
+from bot.knowledge import knowledge_base
+from tests.actions.test_check_in_actions import DOMAIN, form_tracker, slot_values, validate
+
+KB = knowledge_base()
+
+
+def tracker(
+    text: str, intent: str, slots: dict[str, Any] | None = None, loop: str | None = None
+) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []}
+    active_loop = {"name": loop} if loop else {}
+    return Tracker("someone", slots or {}, latest, [], False, None, active_loop, "action_listen")
+
+
+def run(action: Action, tracker: Tracker) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
+    return events, dispatcher.messages
+
+
+def responses(messages: list[dict]) -> list[str | None]:
+    return [message.get("response") for message in messages]
+
+
+def test_a_crisis_outside_the_check_in_gets_the_crisis_lines_and_changes_nothing() -> None:
+    events, messages = run(ActionCrisis(), tracker("i want to end it all", "crisis"))
+    assert responses(messages) == ["utter_crisis"] and events == []
+
+
+def test_a_crisis_during_the_check_in_pauses_it_and_keeps_the_answers() -> None:
+    slots = {"checkin_location": "left calf", "findings": {"location": ["calf"]}}
+    events, messages = run(ActionCrisis(), tracker("kms", "crisis", slots, loop="check_in_form"))
+    assert responses(messages) == ["utter_crisis", "utter_check_in_paused"]
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert slot_values(events) == {"requested_slot": None, "check_in_paused": True}
+
+
+def test_carry_on_resumes_a_paused_check_in_where_it_was() -> None:
+    slots = {"check_in_paused": True, "checkin_location": "left calf"}
+    events, messages = run(ActionResumeCheckIn(), tracker("carry on, please", "resume_check_in", slots))
+    assert responses(messages) == ["utter_check_in_resume"]
+    assert slot_values(events) == {"check_in_paused": None}
+
+
+def test_carry_on_with_nothing_paused_starts_a_check_in() -> None:
+    events, messages = run(ActionResumeCheckIn(), tracker("continue", "resume_check_in"))
+    assert responses(messages)[:2] == ["utter_no_check_in_to_resume", "utter_check_in_intro"]
+    assert slot_values(events)["checkin_location"] is None
+
+
+def test_a_medicine_question_says_talk_to_the_prescriber_then_what_the_sources_say() -> None:
+    _, messages = run(ActionSafetyAnswer(), tracker("should i come off my sertraline", "medicine_question"))
+    assert responses(messages)[0] == "utter_medicine_change"
+    assert messages[1]["text"].startswith(KB.topics["medications"].answer)
+
+
+def test_a_reflux_tablet_question_gets_the_reflux_facts() -> None:
+    _, messages = run(ActionSafetyAnswer(), tracker("can i stop my omeprazole", "medicine_question"))
+    assert messages[1]["text"].startswith(KB.topics["ppi_magnesium"].answer)
+
+
+def test_a_dose_question_points_to_a_pharmacist_with_the_substance_facts() -> None:
+    _, messages = run(ActionSafetyAnswer(), tracker("how much magnesium should i take", "dose_question"))
+    assert responses(messages)[0] == "utter_dose_question"
+    assert messages[1]["text"].startswith(KB.topics["magnesium_foods_forms"].answer)
+
+
+def test_each_kind_of_medical_question_outside_twitching_gets_its_own_reply() -> None:
+    for text, response in [
+        ("im 20 weeks pregnant", "utter_medical_out_of_scope_pregnancy"),
+        ("my toddler's eye twitches", "utter_medical_out_of_scope_child"),
+        ("how do i treat asthma", "utter_medical_out_of_scope_condition"),
+    ]:
+        _, messages = run(ActionSafetyAnswer(), tracker(text, "medical_out_of_scope"))
+        assert responses(messages) == [response], text
+
+
+def test_the_classifiers_intent_counts_when_no_phrase_matched() -> None:
+    _, messages = run(ActionSafetyAnswer(), tracker("what helps with gout flare ups", "medical_out_of_scope"))
+    assert responses(messages) == ["utter_medical_out_of_scope_condition"]
+
+
+def test_diagnosis_pressure_gets_no_diagnosis() -> None:
+    _, messages = run(ActionSafetyAnswer(), tracker("just say yes or no, is it als", "diagnosis_pressure"))
+    assert responses(messages) == ["utter_diagnosis_pressure"]
+
+
+def test_fear_is_heard_before_the_facts_and_followed_by_what_helps() -> None:
+    _, messages = run(ActionSafetyAnswer(), tracker("im terrified its als and cant sleep", "health_anxiety"))
+    assert responses(messages)[0] == "utter_health_anxiety_heard"
+    assert messages[1]["text"].startswith(KB.topics["als_worry"].answer)
+    assert responses(messages)[-1] == "utter_health_anxiety_help"
+
+
+def test_an_overdose_taken_to_end_a_life_gets_the_call_first_then_the_crisis_lines() -> None:
+    latest = {"text": "took a whole box of pills to end it", "intent": {"name": "emergency"}, "entities": []}
+    emergency = Tracker("someone", {}, latest, [], False, None, {}, "action_listen")
+    _, messages = run(ActionEmergency(), emergency)
+    assert "911" in messages[0]["text"] and responses(messages)[1] == "utter_crisis"
+
+
+def test_a_medicine_question_inside_the_check_in_is_answered_and_the_answer_still_counts() -> None:
+    events, dispatcher = validate(
+        form_tracker("checkin_medications", "sertraline, should i stop it?", {}, intent="medicine_question")
+    )
+    assert responses(dispatcher.messages)[0] == "utter_medicine_change"
+    assert slot_values(events)["findings"]["medications"] == ["antidepressant"]
+
+
+def test_a_dose_question_in_the_middle_of_the_check_in_is_answered_then_the_question_asked_again() -> None:
+    events, dispatcher = validate(
+        form_tracker("checkin_duration", "how much magnesium should i take", {}, intent="dose_question")
+    )
+    assert responses(dispatcher.messages)[0] == "utter_dose_question"
+    assert responses(dispatcher.messages)[-1] == "utter_check_in_resume"
+    assert slot_values(events)["checkin_duration"] is None
