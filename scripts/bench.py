@@ -59,6 +59,7 @@ class Level:
     p99_ms: float
     errors: int
     first_error: Optional[str]
+    unanswered: int = 0
 
     @classmethod
     def of(cls, result: LoadResult) -> Level:
@@ -70,6 +71,7 @@ class Level:
             result.percentile(99),
             result.errors,
             result.first_error,
+            result.unanswered,
         )
 
 
@@ -84,6 +86,7 @@ class Measured:
     turn_last_ms: float = float("nan")  # ... and of their last
     early_turns_ms: float = float("nan")  # median of turns 2-11
     late_turns_ms: float = float("nan")  # median of the last 10 turns
+    long_unanswered: int = 0  # turns of the long conversations that got no reply
     skipped: Optional[str] = None
 
     def level(self, users: int) -> Optional[Level]:
@@ -149,7 +152,10 @@ class StockBot:
 
 
 def first_reply(url: str) -> None:
-    asyncio.run(long_conversation(url, [Conversation("hello", 1, ("hello",))], turns=1))
+    """The bot answers a first "hello" (start-up is timed to here)."""
+    run = asyncio.run(long_conversation(url, [Conversation("hello", 1, ("hello",))], turns=1))
+    if run.unanswered:
+        raise RuntimeError(f"{url} answered its first 'hello' with nothing")
 
 
 def peak_memory_mb(roots: Sequence[subprocess.Popen]) -> float:
@@ -184,17 +190,21 @@ def run_load(
         measured.levels.append(level)
         print(
             f"  {users:>3} users: {level.messages_per_second:6.1f} msg/s, p50 {level.p50_ms:.0f} ms, "
-            f"p95 {level.p95_ms:.0f} ms, p99 {level.p99_ms:.0f} ms, errors {level.errors}",
+            f"p95 {level.p95_ms:.0f} ms, p99 {level.p99_ms:.0f} ms, errors {level.errors}, "
+            f"unanswered {level.unanswered}",
             flush=True,
         )
-    runs = [asyncio.run(long_conversation(url, conversations, args.turns)) for _ in range(args.long)]
+    long_runs = [asyncio.run(long_conversation(url, conversations, args.turns)) for _ in range(args.long)]
+    measured.long_unanswered = sum(run.unanswered for run in long_runs)
+    runs = [run.latencies_ms for run in long_runs]
     measured.turn_1_ms = statistics.median(run[0] for run in runs)
     measured.turn_last_ms = statistics.median(run[-1] for run in runs)
     measured.early_turns_ms = statistics.median(ms for run in runs for ms in run[1:11])
     measured.late_turns_ms = statistics.median(ms for run in runs for ms in run[-10:])
     print(
         f"  turn 1 {measured.turn_1_ms:.0f} ms, turn {args.turns} {measured.turn_last_ms:.0f} ms; "
-        f"turns 2-11 {measured.early_turns_ms:.0f} ms, last 10 {measured.late_turns_ms:.0f} ms",
+        f"turns 2-11 {measured.early_turns_ms:.0f} ms, last 10 {measured.late_turns_ms:.0f} ms; "
+        f"unanswered {measured.long_unanswered}",
         flush=True,
     )
 
@@ -271,8 +281,10 @@ def print_table(results: List[Measured], users: Sequence[int], turns: int) -> No
             lambda m, n=n: f"{m.level(n).p50_ms:.0f} / {m.level(n).p95_ms:.0f} / {m.level(n).p99_ms:.0f}",
         )
         row(f"{n} users: errors", lambda m, n=n: str(m.level(n).errors))
+        row(f"{n} users: turns without a reply", lambda m, n=n: str(m.level(n).unanswered))
     row(f"turn 1 / turn {turns} ms", lambda m: f"{m.turn_1_ms:.0f} / {m.turn_last_ms:.0f}")
     row("turns 2-11 / last 10 ms", lambda m: f"{m.early_turns_ms:.0f} / {m.late_turns_ms:.0f}")
+    row(f"{turns}-turn conversations: turns without a reply", lambda m: str(m.long_unanswered))
     for m in results:
         if m.skipped:
             print(f"\n{m.bot}: skipped ({m.skipped})")

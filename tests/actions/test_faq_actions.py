@@ -70,7 +70,7 @@ def test_an_unsure_retrieval_offers_the_closest_topics_instead_of_guessing() -> 
         "twitchy thing", topic_ranking=[("caffeine", 0.12), ("sleep", 0.1), ("bfs", 0.08)]
     )
     [message] = run(ActionAnswerFaq(), tracker).messages
-    # About twitching, so the closest topics without "I'm not sure I understood" (domain: utter_closest_topics).
+    # About twitching: the closest topics, and no "I'm not sure I understood".
     assert message["response"] == "utter_closest_topics"
     assert [b["title"] for b in message["buttons"]] == [
         KB.topics[t].title for t in ("caffeine", "sleep", "bfs")
