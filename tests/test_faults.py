@@ -44,6 +44,8 @@ pytestmark = pytest.mark.server
 POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
 QUESTIONS = {q.id: q.text for q in check_in().questions}
 BREATHING = emergency_instruction(["breathing_difficulty"])
+CRISIS_LINES = ("988", "116 123", "13 11 14", "findahelpline.com")
+IN_CRISIS = "i dont want to be alive anymore"
 # After "none of these" and "my left calf", the answers that finish the check-in (as test_rest_check_in.py).
 REST_OF_THE_CHECK_IN = CHECK_IN_ANSWERS[2:]
 
@@ -196,13 +198,18 @@ def test_with_the_action_server_down_people_are_told_and_carry_on_once_it_is_bac
     sqlite_stack: tuple[Stack, Assistant],
 ) -> None:
     stack, assistant = sqlite_stack
-    mid_check_in, in_danger, danger_at_once, asking = (
-        new_person(kind) for kind in ("answer", "danger", "danger-at-once", "faq")
+    mid_check_in, in_danger, danger_at_once, asking, in_crisis, crisis_at_once = (
+        new_person(kind) for kind in ("answer", "danger", "danger-at-once", "faq", "crisis", "crisis-at-once")
     )
     start_check_in(assistant, mid_check_in)
     start_check_in(assistant, in_danger)
+    start_check_in(assistant, in_crisis)
     stack.stop_actions()
     try:
+        # A person in crisis gets the crisis lines from Rasa's own process too, mid check-in or not.
+        for person in (in_crisis, crisis_at_once):
+            said = text(assistant.send(person, IN_CRISIS))
+            assert all(line in said for line in CRISIS_LINES), said
         assert text(assistant.send(mid_check_in, "my left calf")) == ACTION_SERVER_DOWN_REPLY
         # The emergency action runs in Rasa's own process: the same words as when the server is up.
         assert text(assistant.send(in_danger, "I can't breathe")) == BREATHING
@@ -362,6 +369,8 @@ def test_while_the_database_stays_down_people_are_told_and_an_emergency_is_still
     try:
         assert text(assistant.send(person, "my left calf")) == NOT_TAKEN_IN_REPLY
         assert text(assistant.send(in_danger, "I can't breathe")) == BREATHING
+        said = text(assistant.send(new_person("down-crisis"), IN_CRISIS))
+        assert all(line in said for line in CRISIS_LINES), said
         after_a_payload = '/inform{"location": "calf"} and now I can\'t breathe'
         assert text(assistant.send(new_person("down-payload"), after_a_payload)) == BREATHING
     finally:
