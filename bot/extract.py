@@ -29,6 +29,7 @@ from spacy.util import filter_spans
 from bot.amounts import AMOUNT, DAYS_PER_UNIT, as_number, number_value, since_phrases
 from bot.findings import BODY_PARTS, FINDINGS, MEDICATION_CLASSES
 from bot.negation import negation
+from bot.spelling import closest
 
 LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "lexicon.yml"
 # Phrases that bind the findings near them into one statement; a clause ends at these.
@@ -141,21 +142,6 @@ class _Mention:
     negated: bool = False
 
 
-def _edits(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, giving up (limit + 1) as soon as it exceeds `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
-
-
 class Extractor:
     def __init__(self, lexicon: Mapping[str, Any]) -> None:
         self.nlp = spacy.blank("en")
@@ -174,7 +160,8 @@ class Extractor:
             for token in self.nlp.make_doc(phrase)
         }
         self._by_first_letter: dict[str, list[str]] = {}
-        for word in self._vocabulary:
+        # Sorted, so that a tie between two candidates goes the same way in every run.
+        for word in sorted(self._vocabulary):
             if len(word) >= SPELLING_MIN_LENGTH - 1 and word.isalpha():
                 self._by_first_letter.setdefault(word[0], []).append(word)
 
@@ -207,12 +194,7 @@ class Extractor:
         ):
             return None
         limit = 1 if len(word) < 7 else 2
-        best, best_edits = None, limit + 1
-        for candidate in self._by_first_letter.get(word[0], ()):
-            edits = _edits(word, candidate, limit)
-            if edits < best_edits:
-                best, best_edits = candidate, edits
-        return best
+        return closest(word, self._by_first_letter.get(word[0], ()), limit)
 
     def parse(self, text: str) -> Doc:
         """The message with typos and short forms replaced by the words they stand for, as a spaCy doc."""

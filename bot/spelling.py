@@ -45,6 +45,16 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+def closest(word: str, candidates: Iterable[str], limit: int) -> str | None:
+    """The candidate fewest edits from `word`, within `limit` (the first of equals), or None."""
+    best, best_edits = None, limit + 1
+    for candidate in candidates:
+        edits = edit_distance(word, candidate, limit)
+        if edits < best_edits:
+            best, best_edits = candidate, edits
+    return best
+
+
 @dataclass(frozen=True)
 class Speller:
     """Corrects words towards a vocabulary: one edit for words of 5-8 letters, two from 9."""
@@ -69,12 +79,7 @@ class Speller:
         if len(word) < self.min_length or word in self.keep or not word.isalpha() or self._known(word):
             return word
         limit = 1 if len(word) < 9 else 2
-        best, best_edits = word, limit + 1
-        for candidate in self._by_first_letter.get(word[0], ()):
-            edits = edit_distance(word, candidate, limit)
-            if edits < best_edits:
-                best, best_edits = candidate, edits
-        return best
+        return closest(word, self._by_first_letter.get(word[0], ()), limit) or word
 
     def _known(self, word: str) -> bool:
         """A vocabulary word, or its plural ("toddlers" is not a typo of "toddler")."""

@@ -6,6 +6,17 @@ import pytest
 
 from bot.findings import BODY_PARTS, FINDINGS, GROUPS, MEDICATION_CLASSES, FindingsError, validate_findings
 
+# Signs from NICE guidelines NG42 and NG127: warning signs, shown with the others in the doctor's summary.
+GUIDELINE_SIGNS = (
+    "falls_or_tripping",
+    "dexterity_loss",
+    "muscle_stiffness",
+    "breathless_lying_flat_or_on_exertion",
+    "morning_headaches",
+    "daytime_sleepiness",
+    "behaviour_or_thinking_change",
+    "eyelid_forceful_closing",
+)
 YES_NO = {
     "weakness",
     "muscle_wasting",
@@ -33,26 +44,8 @@ YES_NO = {
     "hard_exercise",
     "dehydrated",
     "b6_supplements",
-    "falls_or_tripping",
-    "dexterity_loss",
-    "muscle_stiffness",
-    "breathless_lying_flat_or_on_exertion",
-    "morning_headaches",
-    "daytime_sleepiness",
-    "behaviour_or_thinking_change",
-    "eyelid_forceful_closing",
+    *GUIDELINE_SIGNS,
 }
-# Signs from NICE guidelines NG42 and NG127: warning signs, shown with the others in the doctor's summary.
-GUIDELINE_SIGNS = (
-    "falls_or_tripping",
-    "dexterity_loss",
-    "muscle_stiffness",
-    "breathless_lying_flat_or_on_exertion",
-    "morning_headaches",
-    "daytime_sleepiness",
-    "behaviour_or_thinking_change",
-    "eyelid_forceful_closing",
-)
 NUMBERS = {"duration_days", "caffeine_cups_per_day", "sleep_hours"}
 
 
