@@ -10,7 +10,6 @@ the actions and `rasa test nlu` read them the same way.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -38,9 +37,16 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.text_classifier import RankedLabel, TextClassifier, TextFeatures
+from bot.text_classifier import (
+    LABELS_FILE,
+    ModelDataError,
+    RankedLabel,
+    TextClassifier,
+    TextFeatures,
+    read_classifiers,
+    write_classifiers,
+)
 
-MODEL_FILE = "text_classifiers.pkl"
 RANKING_LENGTH = 10
 
 
@@ -87,9 +93,14 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
     ) -> IntentAndTopicClassifier:
         try:
             with model_storage.read_from(resource) as directory:
-                # Only ever a file this project's own training wrote into the model archive.
-                trained = pickle.loads((Path(directory) / MODEL_FILE).read_bytes())  # noqa: S301
-        except ValueError:  # nothing was trained (fewer than two intents)
+                stored = Path(directory)
+                # Plain arrays and JSON, checked: a model archive from anyone can hold no code that runs.
+                trained = read_classifiers(stored) if (stored / LABELS_FILE).exists() else None
+        except ModelDataError:
+            raise  # refuse to start on a model this code did not write
+        except ValueError:  # Rasa's "no such resource": nothing was trained (fewer than two intents)
+            trained = None
+        if trained is None:
             return cls(config, model_storage, resource)
         return cls(config, model_storage, resource, trained["intents"], trained["topics"])
 
@@ -108,9 +119,8 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
             texts, keys = zip(*questions, strict=True)
             self._topics = TextClassifier.train(texts, keys, self._config["topic_regularisation"], features)
         with self._model_storage.write_to(self._resource) as directory:
-            # One pickle, so that both classifiers keep sharing one set of features after loading.
-            trained = {"intents": self._intents, "topics": self._topics}
-            (Path(directory) / MODEL_FILE).write_bytes(pickle.dumps(trained))
+            # Written together, so that both classifiers share one set of features after loading.
+            write_classifiers(Path(directory), {"intents": self._intents, "topics": self._topics})
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.svm import LinearSVC
 
 from bot.knowledge import knowledge_base
-from bot.text_classifier import TextClassifier, TextFeatures
+from bot.text_classifier import (
+    LABELS_FILE,
+    RANDOM_SEED,
+    WEIGHTS_FILE,
+    ModelDataError,
+    TextClassifier,
+    TextFeatures,
+    read_classifiers,
+    write_classifiers,
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +60,72 @@ def test_a_message_without_one_known_word_prefers_no_label(retriever: TextClassi
 
 
 def test_a_saved_classifier_answers_the_same_after_loading(retriever: TextClassifier, tmp_path: Path) -> None:
-    (tmp_path / "model.pkl").write_bytes(pickle.dumps(retriever))
-    loaded = pickle.loads((tmp_path / "model.pkl").read_bytes())
-    assert loaded.rank("lockjaw after a cut")[0] == retriever.rank("lockjaw after a cut")[0]
+    write_classifiers(tmp_path, {"topics": retriever, "none": None})
+    loaded = read_classifiers(tmp_path)
+    assert loaded["none"] is None
+    for message in ("lockjaw after a cut", "is this ALS?", "asdfgh"):
+        assert loaded["topics"].rank(message, top=45) == retriever.rank(message, top=45)  # type: ignore[union-attr]
+
+
+def test_two_classifiers_saved_together_still_share_their_features(tmp_path: Path) -> None:
+    texts = ["hello", "hi there", "is this als", "why does my eyelid twitch"]
+    features = TextFeatures.fit(texts)
+    intents = TextClassifier.train(texts, ["greet", "greet", "faq", "faq"], 1.0, features)
+    topics = TextClassifier.train(texts[2:], ["als", "eyelid"], 0.3, features)
+    write_classifiers(tmp_path, {"intents": intents, "topics": topics})
+    loaded = read_classifiers(tmp_path)
+    assert loaded["intents"].features is loaded["topics"].features  # type: ignore[union-attr]
+    assert loaded["topics"].rank("my eyelid twitches")[0].label == "eyelid"  # type: ignore[union-attr]
+
+
+class RunsCode:
+    def __reduce__(self) -> tuple:
+        return (Path.touch, (Path("/tmp/twitchcheck-pickle-ran"),))
+
+
+def test_a_model_file_that_would_run_code_is_refused_and_runs_nothing(
+    retriever: TextClassifier, tmp_path: Path
+) -> None:
+    write_classifiers(tmp_path, {"topics": retriever})
+    marker = Path("/tmp/twitchcheck-pickle-ran")
+    marker.unlink(missing_ok=True)
+    with np.load(tmp_path / WEIGHTS_FILE) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["topics_coef"] = np.array([RunsCode()], dtype=object)  # an object array is stored as a pickle
+    np.savez(tmp_path / WEIGHTS_FILE, **arrays)
+    with pytest.raises(ModelDataError):
+        read_classifiers(tmp_path)
+    assert not marker.exists()
+    (tmp_path / WEIGHTS_FILE).write_bytes(pickle.dumps(RunsCode()))  # a bare pickle in place of the arrays
+    with pytest.raises(ModelDataError):
+        read_classifiers(tmp_path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda meta, arrays: meta.update(format="something else"),
+        lambda meta, arrays: meta["classifiers"]["topics"].update(labels=["only one"]),
+        lambda meta, arrays: arrays.update(topics_coef=arrays["topics_coef"][:, :-1]),
+        lambda meta, arrays: arrays.update(idf_0=-arrays["idf_0"]),
+        lambda meta, arrays: arrays.pop("topics_intercept"),
+        lambda meta, arrays: meta["features"]["terms"][0].append(meta["features"]["terms"][0][0]),
+    ],
+    ids=["format", "labels", "shape", "idf", "missing", "repeated-term"],
+)
+def test_a_stored_classifier_that_does_not_fit_is_refused(
+    retriever: TextClassifier, tmp_path: Path, spoil
+) -> None:
+    write_classifiers(tmp_path, {"topics": retriever})
+    meta = json.loads((tmp_path / LABELS_FILE).read_text())
+    with np.load(tmp_path / WEIGHTS_FILE) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    spoil(meta, arrays)
+    (tmp_path / LABELS_FILE).write_text(json.dumps(meta))
+    np.savez(tmp_path / WEIGHTS_FILE, **arrays)
+    with pytest.raises(ModelDataError):
+        read_classifiers(tmp_path)
 
 
 def test_two_classifiers_can_share_one_set_of_features() -> None:
@@ -96,7 +171,13 @@ def test_features_are_what_scikit_learn_computes(retriever: TextClassifier, mess
 @pytest.mark.parametrize(
     "message", ["is this ALS??", "why does my eyelid keep jumping", "what has magnesium in it"]
 )
-def test_the_ranking_is_what_scikit_learn_decides(retriever: TextClassifier, message: str) -> None:
-    scores = retriever._svm.decision_function(retriever.features._union.transform([message]))[0]
-    best = retriever._svm.classes_[scores.argmax()]
-    assert retriever.rank(message, top=1)[0].label == best
+def test_the_ranking_is_what_scikit_learn_decides(message: str) -> None:
+    kb = knowledge_base()
+    questions = [e for topic in kb.topics.values() for e in topic.examples]
+    topics = [topic.id for topic in kb.topics.values() for _ in topic.examples]
+    features = TextFeatures.fit(questions)
+    svm = LinearSVC(C=0.3, random_state=RANDOM_SEED).fit(features.of_all(questions), topics)
+    ours = TextClassifier.train(questions, topics, 0.3, features)
+    scores = svm.decision_function(features.of_all([message]))[0]
+    assert ours.decision_scores(features.of(message)) == pytest.approx(scores, abs=1e-9)
+    assert ours.rank(message, top=1)[0].label == svm.classes_[scores.argmax()]
