@@ -9,6 +9,10 @@ conversation in memory, and Rasa saves it afterwards, which would write it back.
 the slot `conversation_erased`, this store deletes the person's events instead of saving them, and their
 next message starts a new conversation.
 
+A summary link's token is a key to a person's health record, so it is never stored: the message that gave the
+link reached the person's channel before the conversation is saved, and what is saved has the link's token
+taken out (`without_secrets`). The database keeps only the token's hash (bot/store.py).
+
 Rebuilding a conversation is on every message's path, so it reads only the events' JSON (no ORM rows) and
 looks each event class up once (Rasa walks its class tree for every event it reads).
 
@@ -24,6 +28,7 @@ import asyncio
 import itertools
 import json
 import logging
+import re
 from functools import cache
 from typing import Any, Callable, Dict, List, Optional, Type, TypeVar
 
@@ -36,6 +41,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from actions.summary import SUMMARY_PATH
 from bot.store import create_engine, resolve_database_url
 
 ERASED_SLOT = "conversation_erased"
@@ -47,6 +53,16 @@ RETRY_DELAYS_SECONDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 logger = logging.getLogger(__name__)
 Result = TypeVar("Result")
+SUMMARY_LINK = re.compile(re.escape(SUMMARY_PATH) + r"[A-Za-z0-9_\-]+")
+LINK_NOT_KEPT = SUMMARY_PATH + "(link not kept)"
+
+
+def without_secrets(data: Dict[str, Any]) -> Dict[str, Any]:
+    """An event as stored: a bot message's summary links without their tokens."""
+    text = data.get("text")
+    if data.get("event") == "bot" and isinstance(text, str) and SUMMARY_PATH in text:
+        return {**data, "text": SUMMARY_LINK.sub(LINK_NOT_KEPT, text)}
+    return data
 
 
 class ConversationStoreUnavailable(Exception):
@@ -137,7 +153,7 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
             stored = connection.execute(*count).scalar_one()
             rows = []
             for event in itertools.islice(tracker.events, stored, None):
-                data = event.as_dict()
+                data = without_secrets(event.as_dict())
                 rows.append(
                     {
                         "sender_id": tracker.sender_id,

@@ -50,6 +50,17 @@ def rows_about(url: str, person: str) -> dict[str, int]:
         engine.dispose()
 
 
+def stored_text(url: str, person: str) -> str:
+    """Everything stored about the person's conversation, as the database holds it."""
+    engine = sa.create_engine(url, future=True)
+    try:
+        with engine.connect() as connection:
+            query = sa.text("select data from events where sender_id = :person")
+            return "\n".join(row[0] for row in connection.execute(query, {"person": person}))
+    finally:
+        engine.dispose()
+
+
 def download(url: str) -> tuple[int, str, str]:
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
@@ -90,6 +101,9 @@ def test_the_diary_survives_a_restart_gives_a_private_summary_and_is_deleted_on_
         assert "# Muscle twitching: summary for the doctor" in document and "left calf" in document
         wrong = link[1][:-4] + ("AAAA" if not link[1].endswith("AAAA") else "BBBB")
         assert download(wrong)[0] == 404
+        # The token is a key to the record: the stored conversation keeps the message, not the token.
+        assert link[2] not in stored_text(database, me)
+        assert "/webhooks/summary/(link not kept)" in stored_text(database, me)
 
         confirm = Assistant.text(chat.send(me, "delete my data"))
         assert "can't be undone" in confirm

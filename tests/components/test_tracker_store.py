@@ -90,3 +90,19 @@ def test_a_turn_that_starts_a_new_session_is_stored_once_even_when_saved_again(t
         ), read
     latest = asyncio.run(ours.retrieve("ben"))
     assert latest.latest_message.text == "is this ALS?" and latest.get_slot("checkin_location") == "left calf"
+
+
+def test_a_summary_link_is_stored_without_its_token(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    token = "s3cr3t-Token_abcdefghijklmnopqrstuvwxyz012345"
+    link = f"download it here: http://localhost:5005/webhooks/summary/{token} . The link works for 24 hours"
+    tracker = a_conversation("bea")
+    tracker.update(BotUttered(link))
+    store = DatabaseUrlTrackerStore(domain=DOMAIN, database_url=url)
+    asyncio.run(store.save(tracker))
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        stored = " ".join(row[0] for row in connection.execute(sa.text("select data from events")))
+    engine.dispose()
+    assert token not in stored
+    assert "/webhooks/summary/(link not kept) . The link works for 24 hours" in stored
