@@ -32,6 +32,9 @@ from components.reading import handle_carefully
 # Room for a 20,000-character message even when every character is escaped in JSON (12 bytes for an emoji),
 # and far below Sanic's 100 MB: everything accepted is stored and sent to the action server on every turn.
 MAX_BODY_BYTES = 1_000_000
+# Sanic's own limit sits just above ours, so that REST's own clear 413 (with its JSON reason) still answers a
+# body just over the limit, and anything far larger is refused before it is read.
+BODY_HEADROOM_BYTES = 64_000
 # Rasa's SQL tracker store keeps the sender in a VARCHAR(255); PostgreSQL refuses a longer one.
 MAX_SENDER_CHARS = 255
 
@@ -101,6 +104,12 @@ class RestChannel(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.listener("before_server_start")
+        async def refuse_large_bodies(app: Any, loop: Any) -> None:
+            # Sanic buffers up to 100 MB by default before any route sees a body; no channel needs more than
+            # this, so every one (REST, Socket.IO's polling, Slack, Telegram) refuses it with a 413 first.
+            app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES + BODY_HEADROOM_BYTES
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -5,7 +5,9 @@
   X-Telegram-Bot-Api-Secret-Token on every update; anything without it is refused. (Rasa calls getMe on
   every update instead, which checks nothing about the caller.)
 - Button presses are acknowledged (answerCallbackQuery), a repeated update_id is answered once, "/start"
-  greets, and a malformed update gets a 400 instead of a stack trace.
+  greets, and a malformed update gets a 400 instead of a stack trace. A press with no message (Telegram
+  no longer has it) is acknowledged and nothing more. An edited message is not answered again, unless it
+  now describes an emergency or a crisis.
 - The assessment card is a short message with the level in words, mark and sources.
 - A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
   conversation controls as words, an over-long message from its beginning, an apology instead of silence.
@@ -31,12 +33,19 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import safety
 from bot.cards import assessment_card
+from bot.emergency import screen_message
 from components.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 UPDATES_KEPT = 10_000
+
+
+def must_be_met_at_once(text: str) -> bool:
+    """An emergency or a person in crisis (bot/emergency.py, bot/safety.py)."""
+    return bool(screen_message(text)) or safety.CRISIS in safety.screen(text)
 
 
 def api_server() -> TelegramAPIServer:
@@ -129,9 +138,21 @@ class Telegram(TelegramInput):
 
             if update.callback_query:
                 await out.answer_callback_query(update.callback_query.id)
-                chat, text = update.callback_query.message.chat, update.callback_query.data
+                pressed = update.callback_query.message
+                if pressed is None or not update.callback_query.data:
+                    # A button of a message Telegram no longer has, or of an inline result: no chat to
+                    # answer in, and nothing was asked.
+                    return response.text("success")
+                chat, text = pressed.chat, update.callback_query.data
+            elif update.edited_message:
+                # An edit is not a new message (answering it again would log a twitch twice), unless it now
+                # says something that must be met at once: an emergency or a crisis.
+                edited = update.edited_message
+                if not edited.text or not must_be_met_at_once(edited.text):
+                    return response.text("success")
+                chat, text = edited.chat, edited.text
             else:
-                message = update.message or update.edited_message
+                message = update.message
                 if message is None or not message.text:
                     return response.text("success")  # stickers, joins and the like: nothing to answer
                 chat, text = message.chat, message.text

@@ -241,6 +241,20 @@ def test_a_request_over_a_megabyte_is_refused_as_too_large(assistant: Assistant,
     assert stored_user_texts(assistant, sender) == {}
 
 
+@pytest.mark.parametrize("path", ["/webhooks/rest/webhook", "/socket.io/?EIO=4&transport=polling"])
+def test_a_body_of_megabytes_is_refused_before_it_is_buffered(assistant: Assistant, path: str) -> None:
+    # Sanic would buffer up to 100 MB before any channel's own check; every route now refuses at 1 MB.
+    parts = urllib.parse.urlsplit(assistant.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        connection.request("POST", path, b"x" * 5_000_000, {"Content-Type": "application/json"})
+        assert connection.getresponse().status == 413
+    except (ConnectionResetError, BrokenPipeError):
+        pass  # refused while the body was still being sent: not buffered either
+    finally:
+        connection.close()
+
+
 @pytest.mark.parametrize(
     "content_type", ["application/x-www-form-urlencoded", "text/plain", "application/json; charset=utf-8"]
 )

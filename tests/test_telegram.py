@@ -220,3 +220,46 @@ def test_an_emergency_not_about_twitching_on_telegram_first_says_to_call_the_eme
     assert messages, "nothing was sent to the person"
     first = messages[0]["text"]
     assert not problems(EMERGENCY_FIRST, first), (problems(EMERGENCY_FIRST, first), messages)
+
+
+def test_a_button_pressed_on_a_message_telegram_no_longer_has_is_acknowledged_not_a_500(telegram) -> None:
+    url, api = telegram
+    update = {
+        "update_id": next(update_ids),
+        "callback_query": {
+            "id": "cbq-gone",
+            "from": {"id": 702, "is_bot": False, "first_name": "Sam"},
+            "chat_instance": "ci",
+            "data": '/faq{"topic": "caffeine"}',
+        },
+    }
+    assert post(url, json.dumps(update).encode()) == 200
+    api.settle()
+    assert "cbq-gone" in [c.fields["callback_query_id"] for c in api.calls_to("answerCallbackQuery")]
+    assert sent_to(api, 702) == []
+
+
+def edited(chat_id: int, text: str) -> dict:
+    update = message_update(chat_id, text)
+    update["edited_message"] = {**update.pop("message"), "edit_date": int(time.time())}
+    return update
+
+
+def test_an_edited_message_is_not_answered_twice_unless_it_now_describes_an_emergency(telegram) -> None:
+    url, api = telegram
+    assert post(url, json.dumps(message_update(703, "can coffee make me twitch?")).encode()) == 200
+    api.settle()
+    answered = len(sent_to(api, 703))
+    assert answered >= 1
+    assert post(url, json.dumps(edited(703, "can tea make me twitch?")).encode()) == 200
+    api.settle()
+    assert len(sent_to(api, 703)) == answered, "an edit is not a new question"
+    assert post(url, json.dumps(edited(703, "my chest is crushing and i cant breathe")).encode()) == 200
+    api.settle()
+    after = sent_to(api, 703)[answered:]
+    assert after and "call your emergency number now" in after[0]["text"].lower()
+
+
+def test_a_body_over_a_megabyte_is_refused_before_it_is_read(telegram) -> None:
+    url, _ = telegram
+    assert post(url, b'{"update_id": 1, "x": "' + b"x" * 3_000_000 + b'"}') == 413
