@@ -6,6 +6,8 @@ configurable Web API address.
   by its id. (The ids are kept in this process; replicas behind a load balancer each keep their own.)
 - The assessment payload becomes Slack blocks; Rasa would post it as raw chat.postMessage arguments.
 - SLACK_API_URL points the Web API client elsewhere (the tests' loopback Slack); unset, it is Slack's.
+- A message in a channel or a group (an @mention) is answered by direct message: no health reply is ever
+  posted where others read it.
 - A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
   conversation controls as words, an over-long message from its beginning, an apology instead of silence.
 Signatures and timestamps (unsigned, wrongly signed or older than five minutes) are checked by Rasa.
@@ -29,6 +31,8 @@ from bot.cards import assessment_card
 from components.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
+# Slack's direct-message conversations have ids starting with D; channels C, private groups G.
+DIRECT_MESSAGE_PREFIX = "D"
 SEEN_EVENTS_KEPT = 10_000
 
 
@@ -88,6 +92,17 @@ class SlackCards(SlackBot):
             await super().send_custom_json(recipient_id, json_message, **kwargs)
 
 
+def _person(request: Request) -> Optional[str]:
+    """The Slack user who wrote or pressed a button, from an event or an interaction payload."""
+    try:
+        if request.headers.get("content-type") == "application/json":
+            return (request.json.get("event") or {}).get("user")
+        payload = json.loads(request.form["payload"][0])
+        return (payload.get("user") or {}).get("id")
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return None
+
+
 def _delivery_id(request: Request) -> Optional[str]:
     """Slack's id for this event, or for this button click; the same in every retry of it."""
     try:
@@ -110,6 +125,15 @@ class Slack(SlackInput):
         channel = super().from_credentials(credentials)
         channel.seen = OrderedDict()
         return channel
+
+    def get_metadata(self, request: Request) -> Dict[str, Any]:
+        """As Rasa's, but a message in a channel or group (an @mention) is answered in a direct message to the
+        person: every member of a channel would read a health reply posted there."""
+        metadata = super().get_metadata(request)
+        channel, person = metadata.get("out_channel"), _person(request)
+        if channel and person and not str(channel).startswith(DIRECT_MESSAGE_PREFIX):
+            return {**metadata, "out_channel": person, "thread_id": None}
+        return metadata
 
     def get_output_channel(
         self, channel: Optional[str] = None, thread_id: Optional[str] = None

@@ -8,6 +8,8 @@
   greets, and a malformed update gets a 400 instead of a stack trace. A press with no message (Telegram
   no longer has it) is acknowledged and nothing more. An edited message is not answered again, unless it
   now describes an emergency or a crisis.
+- Health conversations happen in private chats only: a group (where every member would read the replies, and
+  all would share one diary) gets a short note to message the bot directly.
 - The assessment card is a short message with the level in words, mark and sources.
 - A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
   conversation controls as words, an over-long message from its beginning, an apology instead of silence.
@@ -17,13 +19,16 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
 import os
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional
 
+import yaml
 from aiogram import Bot
 from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
 from aiogram.types import Update
@@ -40,7 +45,17 @@ from components.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+PRIVATE_CHAT = "private"
+PRIVATE_CHATS_ONLY = "utter_private_chats_only"
+DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
 UPDATES_KEPT = 10_000
+
+
+@functools.lru_cache(maxsize=1)
+def private_chats_only() -> str:
+    """The note a group gets: the domain's `utter_private_chats_only`, read once."""
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    return str(domain["responses"][PRIVATE_CHATS_ONLY][0]["text"])
 
 
 def must_be_met_at_once(text: str) -> bool:
@@ -156,6 +171,11 @@ class Telegram(TelegramInput):
                 if message is None or not message.text:
                     return response.text("success")  # stickers, joins and the like: nothing to answer
                 chat, text = message.chat, message.text
+            if chat.type != PRIVATE_CHAT:
+                # A group's members would all read the replies, and share one conversation: health talk only
+                # happens in a private chat with the bot.
+                await out.send_message(chat.id, private_chats_only())
+                return response.text("success")
             if text.strip() == "/start":
                 text = "/greet"
             await handle_carefully(

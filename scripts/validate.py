@@ -23,6 +23,7 @@ EXPLAINED_WARNINGS = {
 }
 UNUSED_RESPONSE = re.compile(r"The utterance '(?P<name>utter_[\w/]+)' is not used in any story or rule")
 ACTIONS_DIR = Path(__file__).resolve().parent.parent / "actions"
+COMPONENTS_DIR = ACTIONS_DIR.parent / "components"
 WARNING_LINE = re.compile(r"(UserWarning|WARNING|FutureWarning): (?P<message>.*)")
 
 
@@ -36,6 +37,8 @@ def explain_unused_response(message: str) -> str | None:
         return "check_in_form asks it for its requested slot; the validator does not follow forms."
     if any(f'"{name}"' in path.read_text() for path in ACTIONS_DIR.glob("*.py")):
         return "a custom action in actions/ sends it; the validator does not look into actions."
+    if any(f'"{name}"' in path.read_text() for path in COMPONENTS_DIR.glob("*.py")):
+        return "a channel in components/ sends it; the validator does not look into channels."
     return None
 
 

@@ -226,3 +226,14 @@ def test_an_emergency_not_about_twitching_on_slack_first_says_to_call_the_emerge
     assert messages, "nothing was posted to the person"
     first = messages[0].get("text", "")
     assert not problems(EMERGENCY_FIRST, first), (problems(EMERGENCY_FIRST, first), messages)
+
+
+def test_a_mention_in_a_channel_is_answered_by_direct_message_only(slack) -> None:
+    url, api = slack
+    event = json.loads(message_event("can coffee make my muscles twitch?", "U702"))
+    event["event"].update(type="app_mention", channel="C0HEALTH", channel_type="channel")
+    body = json.dumps(event).encode()
+    assert post(url, body, signed(body)) == 200
+    api.settle()
+    assert posted_to(api, "C0HEALTH") == [], "nothing about health is posted where others read it"
+    assert any("caffeine" in m.get("text", "").lower() for m in posted_to(api, "U702"))

@@ -263,3 +263,14 @@ def test_an_edited_message_is_not_answered_twice_unless_it_now_describes_an_emer
 def test_a_body_over_a_megabyte_is_refused_before_it_is_read(telegram) -> None:
     url, _ = telegram
     assert post(url, b'{"update_id": 1, "x": "' + b"x" * 3_000_000 + b'"}') == 413
+
+
+def test_a_group_gets_a_note_to_talk_in_private_and_no_health_reply(telegram) -> None:
+    url, api = telegram
+    update = message_update(-704, "i have twitched for 3 weeks, summary for my doctor please")
+    update["message"]["chat"] = {"id": -704, "type": "group", "title": "Family"}
+    assert post(url, json.dumps(update).encode()) == 200
+    api.settle()
+    [note] = sent_to(api, -704)
+    assert "private chat" in note["text"] and "Summary" not in note["text"]
+    assert not note.get("reply_markup"), "no buttons that would start a check-in in the group"
