@@ -19,6 +19,7 @@ import math
 import os
 import secrets
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -99,7 +100,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    # What is deleted is overwritten with zeros, not left in free pages of the file.
+    cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
+
+
+def scrub_deleted(engine: Engine) -> None:
+    """After a deletion on SQLite: the write-ahead log, which still holds the deleted rows' old pages, is
+    written into the (zeroed) database file and emptied. Nothing to do on other databases."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -418,11 +430,14 @@ class Store:
             events = _rasa_events(session)
             if events is not None:
                 removed += session.execute(sa.delete(events).where(events.c.sender_id == person)).rowcount
+        scrub_deleted(self.engine)
         log.info("deleted a person's data: %d rows", removed)
         return removed
 
     def purge_older_than(self, days: float, now: datetime | None = None) -> int:
-        """Removes diary entries, assessments and conversation events older than `days`; returns the count."""
+        """Removes diary entries, assessments, conversation events and consents older than `days`; returns
+        the count. A consent goes once it was withdrawn before the cutoff, or given before it with nothing of
+        the person's kept since: someone who comes back after the retention period is asked again."""
         if days < 0:
             raise ValueError(f"the retention period must be 0 days or more, got {days}")
         cutoff = _now(now) - timedelta(days=days)
@@ -437,10 +452,22 @@ class Store:
             removed += session.execute(
                 sa.delete(SummaryLinkRow).where(SummaryLinkRow.expires_at < _now(now))
             ).rowcount
+            kept_since = sa.union(
+                sa.select(DiaryEntryRow.person).where(DiaryEntryRow.logged_at >= cutoff),
+                sa.select(AssessmentRow.person).where(AssessmentRow.assessed_at >= cutoff),
+            )
+            stale_consent = sa.or_(
+                ConsentRow.withdrawn_at < cutoff,
+                sa.and_(ConsentRow.given_at < cutoff, ConsentRow.person.not_in(kept_since)),
+            )
+            removed += session.execute(
+                sa.delete(ConsentRow).where(stale_consent).execution_options(synchronize_session=False)
+            ).rowcount
             events = _rasa_events(session)
             if events is not None:
                 old = events.c.timestamp < cutoff.timestamp()
                 removed += session.execute(sa.delete(events).where(old)).rowcount
+        scrub_deleted(self.engine)
         log.info("purged %d rows older than %g days", removed, days)
         return removed
 
@@ -501,6 +528,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     purge.add_argument(
         "--days", type=float, default=None, help="default: TWITCHCHECK_RETENTION_DAYS, else 365"
     )
+    purge.add_argument(
+        "--every-hours",
+        type=float,
+        default=None,
+        help="purge now and then again every N hours until stopped (make run and Compose use 24)",
+    )
     args = parser.parse_args(argv)
     where = repr(make_url(resolve_database_url()))  # the repr hides any password
     if args.action == "migrate":
@@ -511,9 +544,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{where}: downgraded to {args.revision}")
     else:
         days = retention_days() if args.days is None else args.days
-        with connect() as store:
-            removed = store.purge_older_than(days)
-        print(f"{where}: removed {removed} rows older than {days:g} days")
+        while True:
+            with connect() as store:
+                removed = store.purge_older_than(days)
+            print(f"{where}: removed {removed} rows older than {days:g} days", flush=True)
+            if args.every_hours is None:
+                break
+            time.sleep(args.every_hours * 3600)
     return 0
 
 

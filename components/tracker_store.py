@@ -42,7 +42,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from actions.summary import SUMMARY_PATH
-from bot.store import create_engine, resolve_database_url
+from bot.store import create_engine, resolve_database_url, scrub_deleted
 
 ERASED_SLOT = "conversation_erased"
 # Set on each tracker read from the database: the id of its first row, from which its events are stored.
@@ -170,6 +170,7 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
     def _erase(self, sender_id: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(self._statements.erase, {"sender": sender_id})
+        scrub_deleted(self.engine)  # on SQLite, no copy left in the file or its write-ahead log
 
     async def _with_retries(self, operation: Callable[[], Result], writing: bool) -> Result:
         """Runs `operation` in a thread, so that the server answers others while the database works (a

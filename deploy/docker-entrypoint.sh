@@ -44,7 +44,8 @@ case "${1:-}" in
     exec python -m bot.store migrate
     ;;
   purge)
-    exec python -m bot.store purge
+    shift
+    exec python -m bot.store purge "$@"
     ;;
   wait-for-migrations)
     shift

@@ -33,6 +33,10 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
+# Retention: what is older than TWITCHCHECK_RETENTION_DAYS (default 365) is removed now and every day.
+"$BIN/python" -m bot.store purge --every-hours 24 &
+pids+=($!)
+
 "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
 for _ in $(seq 1 120); do

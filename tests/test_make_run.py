@@ -33,6 +33,16 @@ def start_run_script(workdir: Path, env: dict[str, str]) -> subprocess.Popen:
     return process
 
 
+def running_commands() -> list[str]:
+    commands = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            commands.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue  # the process ended meanwhile
+    return commands
+
+
 def ctrl_c(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGINT)
     try:
@@ -69,8 +79,11 @@ def test_a_logged_twitch_is_still_listed_after_make_run_restarts(tmp_path: Path)
         assert "magnesium" in ask_in_the_widget(
             f"http://localhost:{env['CHAT_PORT']}/", "what has magnesium in it?"
         )
+        # Retention runs beside the assistant: at start, then daily.
+        assert "rows older than 365 days" in (tmp_path / "run.log").read_text()
     finally:
         ctrl_c(process)
+    assert not any("bot.store purge" in line for line in running_commands()), "Ctrl-C stops the purge too"
 
     # Started again, this time with the HTTP API on: it then needs the token.
     process = start_run_script(tmp_path, {**env, "TWITCHCHECK_ENABLE_API": "1", "RASA_API_TOKEN": "s3cret"})

@@ -261,7 +261,7 @@ def test_purging_removes_only_what_is_older_than_the_retention_period(store: Sto
     assert [entry.logged_at for entry in store.diary(ALICE)] == [recent]
     assert rows_of(store, "assessments", ALICE) == 1
     assert rows_of(store, "events", ALICE, column="sender_id") == 1
-    assert store.has_consent(ALICE), "consent is not health data and is kept"
+    assert store.has_consent(ALICE), "kept: an entry of Alice's is still within the retention period"
 
 
 @pytest.mark.parametrize(
@@ -343,3 +343,64 @@ def test_the_database_is_the_one_rasa_uses(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db/twitchcheck")
     assert storage.resolve_database_url() == "postgresql://u:p@db/twitchcheck"
     assert storage.resolve_database_url("sqlite:///other.db") == "sqlite:///other.db"
+
+
+def backdate_consent(store: Store, person: str, given: datetime, withdrawn: datetime | None = None) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(
+            sa.text("update consents set given_at = :given, withdrawn_at = :withdrawn where person = :who"),
+            {"given": given, "withdrawn": withdrawn, "who": person},
+        )
+
+
+def test_a_consent_falls_under_retention_once_nothing_of_the_person_is_kept(store: Store) -> None:
+    long_ago = NOW - timedelta(days=400)
+    for person in (ALICE, BOB, "carol"):
+        store.give_consent(person)
+    backdate_consent(store, ALICE, long_ago)  # nothing logged since: asked again next time
+    backdate_consent(store, BOB, long_ago)  # but logged recently: the consent still covers that entry
+    store.log_twitch(BOB, "eyelid", at=NOW - timedelta(days=3))
+    backdate_consent(store, "carol", long_ago, withdrawn=long_ago + timedelta(days=1))
+    assert store.purge_older_than(365, now=NOW) == 2
+    assert (rows_of(store, "consents", ALICE), rows_of(store, "consents", "carol")) == (0, 0)
+    assert store.has_consent(BOB)
+
+
+def test_deleting_a_person_leaves_no_copy_in_the_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'twitchcheck.db'}"
+    migrate(url)
+    marker = "zebra-calf-worry-7f3a"
+    with connect(url) as opened:
+        events = create_rasa_events(opened)
+        opened.give_consent(ALICE)
+        opened.log_twitch(ALICE, "calf", notes=f"note {marker}")
+        with opened.engine.begin() as connection:
+            data = json.dumps({"event": "user", "text": f"my calf twitches, {marker}"})
+            row = {"sender_id": ALICE, "type_name": "user", "timestamp": 1.0, "data": data}
+            connection.execute(events.insert().values(**row))
+
+        def on_disk() -> bytes:
+            return b"".join(path.read_bytes() for path in tmp_path.glob("twitchcheck.db*"))
+
+        assert marker.encode() in on_disk()
+        opened.delete_person(ALICE)
+        assert marker.encode() not in on_disk(), "a deleted row must not survive in free pages or the WAL"
+
+
+def test_the_purge_can_run_every_few_hours_until_stopped(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'daily.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    assert run_cli("migrate", env=env).returncode == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.store", "purge", "--every-hours", "0.0005"],  # every 1.8 s
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = [process.stdout.readline() for _ in range(2)]  # type: ignore[union-attr]
+    finally:
+        process.kill()
+        process.wait()
+    assert all("removed 0 rows older than 365 days" in line for line in lines), lines
