@@ -3,7 +3,8 @@ configurable Web API address.
 
 - Slack retries an event it thinks was not delivered (X-Slack-Retry-Num). Rasa skips only retries whose
   reason is `http_timeout`; here any event or button click already handled is acknowledged and skipped,
-  by its id. (The ids are kept in this process; replicas behind a load balancer each keep their own.)
+  by its id. With REDIS_URL set the ids are shared in Redis, so a retry or a replayed signed request that
+  reaches another replica is skipped too; without it, each process keeps its own.
 - The assessment payload becomes Slack blocks; Rasa would post it as raw chat.postMessage arguments.
 - SLACK_API_URL points the Web API client elsewhere (the tests' loopback Slack); unset, it is Slack's.
 - A message in a channel or a group (an @mention) is answered by direct message: no health reply is ever
@@ -21,6 +22,7 @@ import os
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
+import redis
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot, SlackInput
 from sanic import response
@@ -34,6 +36,9 @@ logger = logging.getLogger(__name__)
 # Slack's direct-message conversations have ids starting with D; channels C, private groups G.
 DIRECT_MESSAGE_PREFIX = "D"
 SEEN_EVENTS_KEPT = 10_000
+# Slack retries for about an hour at most; a delivery is remembered a little longer than that.
+DELIVERY_KEPT_SECONDS = 2 * 3600
+DELIVERY_KEY_PREFIX = "twitchcheck:slack-delivery:"
 
 
 def assessment_blocks(payload: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -92,6 +97,31 @@ class SlackCards(SlackBot):
             await super().send_custom_json(recipient_id, json_message, **kwargs)
 
 
+class DeliveriesSeen:
+    """Which Slack deliveries were handled already: in Redis when REDIS_URL is set, so that a retry (or a
+    replayed signed request) that reaches another replica is not handled twice; else in this process.
+    If Redis cannot be reached, this process's memory decides: a message is never dropped for it."""
+
+    def __init__(self, redis_url: Optional[str] = None, kept: int = SEEN_EVENTS_KEPT) -> None:
+        self._local: OrderedDict[str, bool] = OrderedDict()
+        self._kept = kept
+        self._redis = redis.Redis.from_url(redis_url, socket_timeout=1) if redis_url else None
+
+    def first_time(self, delivery: str) -> bool:
+        if self._redis is not None:
+            try:
+                key = f"{DELIVERY_KEY_PREFIX}{delivery}"
+                return bool(self._redis.set(key, 1, nx=True, ex=DELIVERY_KEPT_SECONDS))
+            except redis.RedisError as error:
+                logger.warning("Redis unreachable for Slack deliveries, deciding in this process: %s", error)
+        if delivery in self._local:
+            return False
+        self._local[delivery] = True
+        while len(self._local) > self._kept:
+            self._local.popitem(last=False)
+        return True
+
+
 def _person(request: Request) -> Optional[str]:
     """The Slack user who wrote or pressed a button, from an event or an interaction payload."""
     try:
@@ -123,7 +153,7 @@ class Slack(SlackInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         channel = super().from_credentials(credentials)
-        channel.seen = OrderedDict()
+        channel.seen = DeliveriesSeen(os.environ.get("REDIS_URL") or None)
         return channel
 
     def get_metadata(self, request: Request) -> Dict[str, Any]:
@@ -149,15 +179,11 @@ class Slack(SlackInput):
         metadata: Optional[Dict],
     ) -> Any:
         delivery = _delivery_id(request)
-        if delivery is not None:
-            if delivery in self.seen:
-                logger.info(
-                    "skipped a repeated Slack delivery (retry %s)", request.headers.get("x-slack-retry-num")
-                )
-                return response.text("", headers={"X-Slack-No-Retry": "1"})
-            self.seen[delivery] = True
-            while len(self.seen) > SEEN_EVENTS_KEPT:
-                self.seen.popitem(last=False)
+        if delivery is not None and not self.seen.first_time(delivery):
+            logger.info(
+                "skipped a repeated Slack delivery (retry %s)", request.headers.get("x-slack-retry-num")
+            )
+            return response.text("", headers={"X-Slack-No-Retry": "1"})
         agent = getattr(request.app.ctx, "agent", None)
 
         async def read_carefully(message: UserMessage) -> None:

@@ -20,8 +20,8 @@ import pytest
 from bot.cards import assessment_card
 from bot.triage import assess
 from components.reading import ONLY_THE_BEGINNING
-from components.slack_channel import SlackCards
-from tests.conftest import MODEL, Stack
+from components.slack_channel import DELIVERY_KEY_PREFIX, DeliveriesSeen, SlackCards
+from tests.conftest import MODEL, REDIS_URL, Stack, redis_or_skip
 from tests.fakes import FakeApi, fake_slack
 from tests.test_bad_input import CHECK_IN_OPENING, NOT_SURE
 from tests.test_safety_suite import problems
@@ -237,3 +237,20 @@ def test_a_mention_in_a_channel_is_answered_by_direct_message_only(slack) -> Non
     api.settle()
     assert posted_to(api, "C0HEALTH") == [], "nothing about health is posted where others read it"
     assert any("caffeine" in m.get("text", "").lower() for m in posted_to(api, "U702"))
+
+
+def test_a_delivery_handled_by_one_replica_is_skipped_by_another_when_redis_is_shared() -> None:
+    client = redis_or_skip()
+    url = REDIS_URL
+    delivery = f"EvShared{uuid.uuid4().hex[:8]}"
+    one, other = DeliveriesSeen(url), DeliveriesSeen(url)  # two replicas, one Redis
+    try:
+        assert one.first_time(delivery)
+        assert not other.first_time(delivery) and not one.first_time(delivery)
+    finally:
+        client.delete(f"{DELIVERY_KEY_PREFIX}{delivery}")
+
+
+def test_without_redis_a_process_still_skips_its_own_repeats() -> None:
+    seen = DeliveriesSeen("redis://127.0.0.1:1/0")  # nothing listens there: this process decides
+    assert seen.first_time("EvLocal1") and not seen.first_time("EvLocal1")
