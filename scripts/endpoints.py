@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 ENDPOINTS = Path(__file__).resolve().parent.parent / "endpoints.yml"
 LOCK_KEY_PREFIX = "twitchcheck"
+ACTION_SERVER_TOKEN = "ACTION_SERVER_TOKEN"
 
 
 def redis_lock_store(redis_url: str) -> dict[str, Any]:
@@ -56,6 +57,10 @@ def endpoints(
     config = yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8"))
     if action_server_url:
         config["action_endpoint"] = {**config["action_endpoint"], "url": action_server_url}
+    if environ.get(ACTION_SERVER_TOKEN):
+        # The action server answers only callers with this token (rasa_sdk_plugins).
+        headers = {"Authorization": f"Bearer {environ[ACTION_SERVER_TOKEN]}"}
+        config["action_endpoint"] = {**config["action_endpoint"], "headers": headers}
     if environ.get("REDIS_URL"):
         config["lock_store"] = redis_lock_store(environ["REDIS_URL"])
     return config

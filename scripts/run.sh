@@ -12,6 +12,8 @@ CHAT_PORT=${CHAT_PORT:-8000}
 export TWITCHCHECK_CHAT_ORIGINS=${TWITCHCHECK_CHAT_ORIGINS:-"http://localhost:$CHAT_PORT http://127.0.0.1:$CHAT_PORT"}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/webhook}
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
+# The action server answers only this Rasa: a token both share, new for every run unless one is given.
+export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')}
 
 # Rasa's HTTP API (models, trackers) stays off unless asked for, and then only with a token.
 api_args=()
@@ -44,18 +46,20 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
+# Conversation locks go to Redis when REDIS_URL is set, which several workers (SANIC_WORKERS) or replicas
+# need; the action server is called with the shared token.
+mkdir -p .rasa
+"$BIN/python" scripts/endpoints.py .rasa/endpoints.yml
+
 if [ "${1:-}" = "shell" ]; then
-  "$BIN/rasa" shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT"
+  "$BIN/rasa" shell --model "$MODEL" --endpoints .rasa/endpoints.yml --port "$RASA_PORT"
   exit
 fi
 
 read -ra chat_origins <<<"$TWITCHCHECK_CHAT_ORIGINS"
 
-# Slack and Telegram are on only when their variables are set (see credentials.yml); conversation locks go
-# to Redis when REDIS_URL is set, which several workers (SANIC_WORKERS) or replicas need.
-mkdir -p .rasa
+# Slack and Telegram are on only when their variables are set (see credentials.yml).
 "$BIN/python" scripts/credentials.py .rasa/credentials.yml
-"$BIN/python" scripts/endpoints.py .rasa/endpoints.yml
 
 "$BIN/python" scripts/chat_page.py --port "$CHAT_PORT" --socket-url "http://localhost:$RASA_PORT" &
 pids+=($!)

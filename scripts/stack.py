@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -99,6 +100,8 @@ class Stack:
         self.actions_port, self.rasa_port = free_port(), free_port()
         self.env = {
             **os.environ,
+            # Rasa and its action server share a token, as under `make run` (rasa_sdk_plugins).
+            "ACTION_SERVER_TOKEN": secrets.token_urlsafe(32),
             **(env or {}),
             "DATABASE_URL": database_url,
             "TWITCHCHECK_PUBLIC_URL": f"http://127.0.0.1:{self.rasa_port}",

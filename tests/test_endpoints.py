@@ -33,3 +33,9 @@ def test_redis_url_gives_rasa_a_shared_lock_store() -> None:
 def test_a_url_that_is_not_redis_is_refused_plainly() -> None:
     with pytest.raises(ValueError, match="REDIS_URL must start with redis://"):
         endpoints({"REDIS_URL": "http://cache:6379"})
+
+
+def test_rasa_calls_the_action_server_with_the_shared_token() -> None:
+    config = endpoints({"ACTION_SERVER_TOKEN": "t0ken"}, "http://actions:5055/webhook")
+    assert config["action_endpoint"]["headers"] == {"Authorization": "Bearer t0ken"}
+    assert "headers" not in endpoints({})["action_endpoint"]
