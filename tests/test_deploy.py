@@ -791,3 +791,63 @@ def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def network_policies() -> dict[str, dict[str, Any]]:
+    return k8s("NetworkPolicy")
+
+
+def policy_selects(policy: dict[str, Any], component: str) -> bool:
+    selector = policy["spec"]["podSelector"]
+    if not selector:
+        return True
+    labels = selector.get("matchLabels") or {}
+    if labels:
+        return labels.get("app.kubernetes.io/component") == component
+    return any(component in expression["values"] for expression in selector.get("matchExpressions") or [])
+
+
+def allowed_ports(component: str, direction: str) -> set[int]:
+    """The ports every policy selecting the component's pods opens in `direction` (ingress or egress)."""
+    return {
+        port["port"]
+        for policy in network_policies().values()
+        if policy_selects(policy, component)
+        for rule in policy["spec"].get(direction) or []
+        for port in rule.get("ports") or []
+    }
+
+
+def test_by_default_nothing_reaches_or_leaves_a_pod() -> None:
+    deny = network_policies()["default-deny"]["spec"]
+    assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"}
+    assert "ingress" not in deny and "egress" not in deny
+
+
+def test_only_rasa_reaches_the_action_servers() -> None:
+    rules = [
+        rule
+        for policy in network_policies().values()
+        if policy_selects(policy, "actions") and policy["spec"]["podSelector"]
+        for rule in policy["spec"].get("ingress") or []
+    ]
+    assert rules and all(
+        source == {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "rasa"}}}
+        for rule in rules
+        for source in rule["from"]
+    )
+
+
+def test_only_the_app_reaches_the_databases() -> None:
+    for component in ("rasa", "actions", "migrate", "purge"):
+        assert 5432 in allowed_ports(component, "egress"), component
+    assert 6379 in allowed_ports("rasa", "egress")
+    assert allowed_ports("chat", "egress") == {53}, "the chat page reaches nothing but DNS"
+    assert 6379 not in allowed_ports("actions", "egress")
+
+
+def test_the_ingress_does_not_log_summary_downloads() -> None:
+    summary = k8s("Ingress")["twitchcheck-summary"]
+    assert summary["metadata"]["annotations"]["nginx.ingress.kubernetes.io/enable-access-log"] == "false"
+    [path] = [p for rule in summary["spec"]["rules"] for p in rule["http"]["paths"]]
+    assert path["path"] == "/webhooks/summary"
