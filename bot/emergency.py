@@ -27,7 +27,11 @@ from bot.triage import red_flag_rules
 
 SCREEN_FILE = Path(__file__).resolve().parent.parent / "data" / "emergency_screen.yml"
 # A word of a pattern's {gap}: not a negation, and within the sentence.
-_GAP_WORD = r"[^\w.!?;]+(?!(?:no|not|never|without|nothing|none|nor|[a-z]*n't)\b)[\w']+"
+_DENIALS = (
+    "no|not|never|without|nothing|none|nor|neither|don't|doesn't|didn't|isn't|aren't|wasn't|weren't|haven't|"
+    "hasn't|hadn't|dont|doesnt|didnt|isnt|arent|wasnt|havent|hasnt"
+)
+_GAP_WORD = rf"[^\w.!?;]+(?!(?:{_DENIALS})\b)[\w']+"
 PLACEHOLDERS = {
     "{gap}": f"(?:{_GAP_WORD}){{0,3}}?[^\\w.!?;]+",
     "{near}": f"(?:{_GAP_WORD}){{0,8}}?[^\\w.!?;]+",

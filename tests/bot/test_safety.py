@@ -7,10 +7,13 @@ The reply each gets is tested over a real server in tests/test_safety_suite.py; 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from bot import safety
+from bot.emergency import screen_message
 from bot.knowledge import knowledge_base
 from bot.safety import safety_screen, screen
 
@@ -101,3 +104,30 @@ def test_what_is_out_of_scope_says_which_kind() -> None:
     assert screen("what should i take for back pain").out_of_scope == (safety.CONDITION,)
     # A twitch question that names another condition still gets a twitch answer.
     assert screen("can diabetes cause muscle twitching").out_of_scope == ()
+
+
+SCREEN_CASES_FILE = Path(__file__).parents[1] / "data" / "safety_screen_cases.yml"
+SCREEN_CASES = yaml.safe_load(SCREEN_CASES_FILE.read_text(encoding="utf-8"))["cases"]
+
+
+def test_the_second_adversarial_set_is_never_training_data() -> None:
+    from tests.test_safety_suite import normalise, training_examples
+
+    learnt = training_examples()
+    assert not [case["id"] for case in SCREEN_CASES if normalise(case["message"]) in learnt]
+
+
+@pytest.mark.parametrize("case", SCREEN_CASES, ids=[case["id"] for case in SCREEN_CASES])
+def test_the_second_adversarial_set(case: dict) -> None:
+    message, expect = case["message"], case["expect"]
+    signs, concerns = screen_message(message), screen(message).concerns
+    if expect == "emergency":
+        assert signs, message
+    elif expect == "not_emergency":
+        assert not signs, (message, signs)
+    elif expect == "not_crisis":
+        assert safety.CRISIS not in concerns, message
+    elif expect == "plain":
+        assert not signs and not concerns, (message, signs, concerns)
+    else:
+        assert expect in concerns, (message, concerns)
