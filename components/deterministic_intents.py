@@ -34,6 +34,7 @@ EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"
 DESCRIBE_INTENT = "describe_symptoms"
 FOLLOW_UP_INTENT = "medicine_follow_up"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 CRISIS_INTENT = "crisis"
 EMERGENCY_SIGN_ENTITY = "emergency_sign"
 # The intent of each concern of bot/safety.py other than a crisis.
@@ -79,6 +80,10 @@ class DeterministicIntents(StatelessComponent):
             elif reading.refers_back_to_a_medicine:
                 # "so should I stop mine then?": the FAQ action knows what was answered before.
                 _override_intent(message, FOLLOW_UP_INTENT)
+            elif current == OUT_OF_SCOPE_INTENT and _plainly_medical(text):
+                # "my knee hurts when I run": outside twitching, but a health question: who can help, not a
+                # polite no.
+                _override_intent(message, CONCERN_INTENTS[safety.MEDICAL_OUT_OF_SCOPE])
             elif current == FALLBACK_INTENT and _describes_a_twitch(message):
                 # "i can breathe fine, its my bicep that keeps jumping": a description, not a puzzle.
                 _override_intent(message, DESCRIBE_INTENT)
@@ -101,6 +106,11 @@ def _next_intent(message: Message) -> str:
         return DESCRIBE_INTENT
     ranking = [entry.get("name") for entry in message.get(INTENT_RANKING_KEY) or []]
     return next((name for name in ranking if name and name != EMERGENCY_INTENT), FALLBACK_INTENT)
+
+
+def _plainly_medical(text: str) -> bool:
+    screen = safety.safety_screen()
+    return screen.sounds_medical(text) and not screen.about_twitching(text)
 
 
 def _describes_a_twitch(message: Message) -> bool:

@@ -94,6 +94,13 @@ def test_out_of_scope_is_declined_politely_with_options(assistant: Assistant) ->
     assert assistant.buttons(replies)
 
 
+@pytest.mark.parametrize("message", ["my knee hurts when i run", "my back aches"])
+def test_a_health_question_beyond_twitching_says_who_can_help(assistant: Assistant, message: str) -> None:
+    said = assistant.text(assistant.send(new_person(), message))
+    assert "outside what I cover" in said and "pharmacist" in said and "NHS 111" in said
+    assert "not sure I understood" not in said
+
+
 def test_nonsense_gets_options_not_a_dead_end(assistant: Assistant) -> None:
     replies = assistant.send(new_person(), "blarg fnord zzzt")
     assert assistant.text(replies) and assistant.buttons(replies)
