@@ -37,6 +37,8 @@ OUT_OF_SCOPE_RESPONSES = {
     safety.CHILD: "utter_medical_out_of_scope_child",
     safety.CONDITION: "utter_medical_out_of_scope_condition",
 }
+# Where the NLU pipeline puts its safety reading of the message (components/deterministic_intents.py).
+SAFETY_READING = "safety"
 # The topic whose facts answer fear when the message names no topic of its own.
 FEAR_TOPIC = "als_worry"
 
@@ -44,8 +46,11 @@ FEAR_TOPIC = "als_worry"
 def reading_of(latest_message: Dict[str, Any], last_topic: Optional[str] = None) -> safety.SafetyReading:
     """What the latest message raises; the classifier's intent counts when no phrase matched, and the topic
     answered last when the message only refers back to it ("can I come off them?")."""
-    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
-    reading = safety.screen(text, last_topic)
+    stored = latest_message.get(SAFETY_READING)
+    if isinstance(stored, dict):  # screened once already, in the NLU pipeline
+        reading = safety.safety_screen().in_light_of(safety.SafetyReading.from_dict(stored), last_topic)
+    else:
+        reading = safety.screen(str(latest_message.get("text") or "")[:MAX_TEXT_CHARS], last_topic)
     intent = (latest_message.get("intent") or {}).get("name")
     concern = INTENT_CONCERNS.get(str(intent))
     if concern and concern not in reading.concerns:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -56,6 +56,29 @@ class SafetyReading:
     def __contains__(self, concern: object) -> bool:
         return concern in self.concerns
 
+    def to_dict(self) -> dict[str, Any]:
+        """As plain data, for the message's parse result: the actions read it instead of screening again."""
+        return {
+            "concerns": list(self.concerns),
+            "medicine_classes": list(self.medicine_classes),
+            "substances": list(self.substances),
+            "out_of_scope": list(self.out_of_scope),
+            "refers_back_to_a_medicine": self.refers_back_to_a_medicine,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SafetyReading:
+        def names(key: str) -> tuple[str, ...]:
+            return tuple(str(name) for name in data.get(key) or ())
+
+        return cls(
+            concerns=tuple(name for name in names("concerns") if name in CONCERNS),
+            medicine_classes=names("medicine_classes"),
+            substances=names("substances"),
+            out_of_scope=names("out_of_scope"),
+            refers_back_to_a_medicine=bool(data.get("refers_back_to_a_medicine")),
+        )
+
 
 @dataclass(frozen=True)
 class SafetyScreen:
@@ -91,8 +114,6 @@ class SafetyScreen:
         refers_back = not is_medicine_word and bool(self.medicine_follow_up.search(normalised))
         if is_medicine_word and self._change_near_medicine(normalised):
             concerns.append(MEDICINE_CHANGE)
-        elif refers_back and last_topic in self.medicine_topics.values():
-            concerns.append(MEDICINE_CHANGE)
         substances = tuple(name for name, pattern in self.substances if pattern.search(normalised))
         asks_dose = (substances or is_medicine_word) and self.dose_asking.search(normalised)
         if asks_dose or self.dose_asking_alone.search(normalised):
@@ -104,7 +125,18 @@ class SafetyScreen:
             concerns.append(DIAGNOSIS_PRESSURE)
         if CRISIS not in concerns and self._health_anxiety(normalised):
             concerns.append(HEALTH_ANXIETY)
-        return SafetyReading(tuple(concerns), classes, substances, out_of_scope, refers_back)
+        reading = SafetyReading(tuple(concerns), classes, substances, out_of_scope, refers_back)
+        return self.in_light_of(reading, last_topic)
+
+    def in_light_of(self, reading: SafetyReading, last_topic: str | None) -> SafetyReading:
+        """The reading once the topic answered just before is known: "should I stop them?" after an answer
+        about medicines is a question about changing a medicine."""
+        if not reading.refers_back_to_a_medicine or last_topic not in self.medicine_topics.values():
+            return reading
+        if MEDICINE_CHANGE in reading.concerns:
+            return reading
+        concerns = sorted({*reading.concerns, MEDICINE_CHANGE}, key=CONCERNS.index)
+        return replace(reading, concerns=tuple(concerns))
 
     def about_twitching(self, text: str) -> bool:
         """The message talks of twitching or muscles (data/safety_screen.yml, `twitch_words`)."""

@@ -21,6 +21,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.safety import SAFETY_READING
 from bot import safety
 from bot.commands import command_in
 from bot.emergency import screen_message
@@ -56,6 +57,9 @@ class DeterministicIntents(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = (message.get(TEXT) or "")[:MAX_TEXT_CHARS]
+            # Screened once here; the actions read the result from the parse (actions/safety.py).
+            reading = safety.screen(text)
+            message.set(SAFETY_READING, reading.to_dict(), add_to_output=True)
             signs = screen_message(text)
             if signs:
                 _set_emergency(message, text, signs, self.__class__.__name__)
@@ -64,7 +68,6 @@ class DeterministicIntents(StatelessComponent):
                 # The classifier's own "emergency", for a message the screen found no sign in and that denies
                 # something ("never had a fit or a stroke, just a twitch"): a denied sign is not escalated.
                 _override_intent(message, _next_intent(message))
-            reading = safety.screen(text)
             if safety.CRISIS in reading:
                 _override_intent(message, CRISIS_INTENT)
                 continue

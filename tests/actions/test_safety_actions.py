@@ -12,8 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.check_in import ActionResumeCheckIn
 from actions.emergency import ActionEmergency
-from actions.safety import ActionCrisis, ActionSafetyAnswer
+from actions.safety import ActionCrisis, ActionSafetyAnswer, reading_of
 from bot.knowledge import knowledge_base
+from bot.safety import screen
 from tests.actions.test_check_in_actions import DOMAIN, form_tracker, slot_values, validate
 
 KB = knowledge_base()
@@ -129,3 +130,15 @@ def test_a_dose_question_in_the_middle_of_the_check_in_is_answered_then_the_ques
     assert responses(dispatcher.messages)[0] == "utter_dose_question"
     assert responses(dispatcher.messages)[-1] == "utter_check_in_resume"
     assert slot_values(events)["checkin_duration"] is None
+
+
+def test_the_actions_read_the_pipelines_safety_reading_instead_of_screening_again() -> None:
+    stored = {"concerns": ["dose"], "substances": ["magnesium"]}
+    latest = {"text": "hello", "intent": {"name": "dose_question"}, "safety": stored, "entities": []}
+    reading = reading_of(latest)
+    assert reading.concerns == ("dose",) and reading.substances == ("magnesium",)
+    # A follow-up is read in the light of the topic answered before, as when screened here.
+    follow_up = {"text": "so can i stop them", "intent": {"name": "medicine_follow_up"}}
+    follow_up["safety"] = screen("so can i stop them").to_dict()
+    assert "medicine_change" in reading_of(follow_up, "medications").concerns
+    assert "medicine_change" not in reading_of(follow_up, "caffeine").concerns
