@@ -8,6 +8,13 @@ gets an HTML error page unless it is labelled as JSON. Here such a request gets 
 large) and a JSON object saying what is wrong, and nothing is stored. The body is read as JSON whatever its
 Content-Type, as Rasa does, so `curl -d '{"sender": ..., "message": ...}'` (sent as a form) keeps working.
 
+Only an integrator with a token reaches it: `Authorization: Bearer <token>`, each token opening its own
+namespace of conversations (bot/identity.py; TWITCHCHECK_REST_TOKENS, TWITCHCHECK_REST_TOKEN). The sender a
+caller names is filed as `rest:<namespace>:<sender>`, so no caller reaches a web, Slack or Telegram person,
+nor another integrator's. Without a token a request gets 401, except under `make run`
+(TWITCHCHECK_REST_OPEN_ON_LOOPBACK=1) from this machine itself, directly and not through a proxy, which is
+the default namespace. Replies name the sender as the caller named it.
+
 A request that can be read is handled as before: every message, even an empty one, is stored and answered,
 read as every channel reads it (components/reading.py: malformed payloads and Rasa's conversation controls as
 words, an over-long message from its beginning, an apology instead of silence when handling fails).
@@ -17,8 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
 from asyncio import Queue
-from typing import Any, Awaitable, Callable, Dict, Union
+from typing import Any, Awaitable, Callable, Dict, Optional, Union
 
 import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
@@ -27,7 +36,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from bot.identity import DEFAULT_NAMESPACE, MAX_REST_SENDER_CHARS, RestTokens, rest_id
 from components.reading import handle_carefully
+
+logger = logging.getLogger(__name__)
 
 # Room for a 20,000-character message even when every character is escaped in JSON (12 bytes for an emoji),
 # and far below Sanic's 100 MB: everything accepted is stored and sent to the action server on every turn.
@@ -35,8 +47,16 @@ MAX_BODY_BYTES = 1_000_000
 # Sanic's own limit sits just above ours, so that REST's own clear 413 (with its JSON reason) still answers a
 # body just over the limit, and anything far larger is refused before it is read.
 BODY_HEADROOM_BYTES = 64_000
-# Rasa's SQL tracker store keeps the sender in a VARCHAR(255); PostgreSQL refuses a longer one.
-MAX_SENDER_CHARS = 255
+# Rasa's SQL tracker store keeps the conversation id in a VARCHAR(255), prefix included (bot/identity.py).
+MAX_SENDER_CHARS = MAX_REST_SENDER_CHARS
+OPEN_ON_LOOPBACK = "TWITCHCHECK_REST_OPEN_ON_LOOPBACK"
+LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+# Headers a proxy adds: a request that came through one is not "from this machine", whatever its socket says.
+FORWARDED_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+UNAUTHORIZED = (
+    "This REST channel needs a token: send 'Authorization: Bearer <token>' with a token from the "
+    "operator (README: 'Connecting over REST')."
+)
 
 EXAMPLE = '{"sender": "someone", "message": "can coffee make my muscles twitch?"}'
 
@@ -79,12 +99,45 @@ def read_request(body: bytes) -> Dict[str, Any]:
     return fields
 
 
+def as_sent_to(sender: str, reply: Dict[str, Any]) -> Dict[str, Any]:
+    """A reply as the caller sees it: addressed to the sender it named, not to the namespaced id."""
+    return {**reply, "recipient_id": sender} if "recipient_id" in reply else reply
+
+
+def from_this_machine(request: Request) -> bool:
+    """Sent from loopback straight to Rasa, not relayed by a proxy on this machine."""
+    return request.ip in LOOPBACK and not any(header in request.headers for header in FORWARDED_HEADERS)
+
+
 class RestChannel(RestInput):
     """Rasa's REST channel under its own name, "rest", with the checks and the guard described above."""
+
+    def __init__(self, tokens: Optional[RestTokens] = None, open_on_loopback: bool = False) -> None:
+        self.tokens = tokens if tokens is not None else RestTokens({})
+        self.open_on_loopback = open_on_loopback
 
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> RestChannel:
+        channel = cls(RestTokens.from_environment(os.environ), os.environ.get(OPEN_ON_LOOPBACK) == "1")
+        if not channel.tokens and not channel.open_on_loopback:
+            logger.warning(
+                "The REST channel has no token (TWITCHCHECK_REST_TOKEN or TWITCHCHECK_REST_TOKENS): it "
+                "refuses every request."
+            )
+        return channel
+
+    def namespace(self, request: Request) -> Optional[str]:
+        """The caller's namespace: its token's, or the default one for make run's own machine; else None."""
+        authorization = request.headers.get("authorization")
+        if authorization:
+            return self.tokens.namespace(authorization)
+        if self.open_on_loopback and from_this_machine(request):
+            return DEFAULT_NAMESPACE
+        return None
 
     async def _handle(
         self,
@@ -96,7 +149,7 @@ class RestChannel(RestInput):
         message = UserMessage(
             fields["message"],
             output,
-            fields["sender"],
+            rest_id(fields["namespace"], fields["sender"]),
             input_channel=fields.get("input_channel") or self.name(),
             metadata=fields.get("metadata"),
         )
@@ -117,8 +170,13 @@ class RestChannel(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
+            namespace = self.namespace(request)
+            if namespace is None:
+                return response.json(
+                    {"error": UNAUTHORIZED}, status=401, headers={"WWW-Authenticate": 'Bearer realm="rest"'}
+                )
             try:
-                fields = read_request(request.body)
+                fields = {**read_request(request.body), "namespace": namespace}
             except UnreadableRequest as problem:
                 return response.json({"error": str(problem)}, status=problem.status)
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
@@ -127,7 +185,7 @@ class RestChannel(RestInput):
                 )
             collector = CollectingOutputChannel()
             await self._handle(request, on_new_message, fields, collector)
-            return response.json(collector.messages)
+            return response.json([as_sent_to(fields["sender"], reply) for reply in collector.messages])
 
         return webhook
 
@@ -151,7 +209,7 @@ class RestChannel(RestInput):
 
             task = asyncio.ensure_future(handle())
             while (reply := await queue.get()) is not done:
-                await resp.write(json.dumps(reply) + "\n")
+                await resp.write(json.dumps(as_sent_to(fields["sender"], reply)) + "\n")
             await task
 
         return stream

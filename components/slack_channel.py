@@ -9,6 +9,8 @@ configurable Web API address.
 - SLACK_API_URL points the Web API client elsewhere (the tests' loopback Slack); unset, it is Slack's.
 - A message in a channel or a group (an @mention) is answered by direct message: no health reply is ever
   posted where others read it.
+- A person is filed as `slack:<team>:<user>` (bot/identity.py): a Slack user id is visible to the whole
+  workspace, and only a request signed by Slack, from this person in that team, reaches their conversation.
 - A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
   conversation controls as words, an over-long message from its beginning, an apology instead of silence.
 Signatures and timestamps (unsigned, wrongly signed or older than five minutes) are checked by Rasa.
@@ -30,6 +32,7 @@ from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import assessment_card
+from bot.identity import address_of, channel_of, slack_id
 from components.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,11 @@ SEEN_EVENTS_KEPT = 10_000
 # Slack retries for about an hour at most; a delivery is remembered a little longer than that.
 DELIVERY_KEPT_SECONDS = 2 * 3600
 DELIVERY_KEY_PREFIX = "twitchcheck:slack-delivery:"
+# Payloads with nothing to show in Slack: the emergency instruction was already sent as text, and "your data
+# is deleted" is for the web widget, which then forgets its copy.
+SILENT_PAYLOADS = frozenset({"emergency", "data_deleted"})
+# A request with no team (Slack always sends one) is still kept apart from every real team.
+NO_TEAM = "-"
 
 
 def assessment_blocks(payload: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -82,6 +90,12 @@ class SlackCards(SlackBot):
         if api_url:
             self.client = AsyncWebClient(token, base_url=api_url.rstrip("/") + "/", proxy=proxy)
 
+    async def _post_message(self, channel: str, **kwargs: Any) -> None:
+        # Rasa posts to the conversation id when no Slack channel is known: that is the user, not our id.
+        if channel_of(channel) is not None:
+            channel = address_of(channel)
+        await super()._post_message(channel, **kwargs)
+
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         kind = json_message.get("type")
         if kind == "assessment":
@@ -91,8 +105,8 @@ class SlackCards(SlackBot):
                 text=f"{card.title}. {card.what_to_do}",
                 blocks=assessment_blocks(json_message),
             )
-        elif kind == "emergency":
-            return  # the emergency instruction was already sent as text; nothing else is needed
+        elif kind in SILENT_PAYLOADS:
+            return
         else:
             await super().send_custom_json(recipient_id, json_message, **kwargs)
 
@@ -131,6 +145,19 @@ def _person(request: Request) -> Optional[str]:
         return (payload.get("user") or {}).get("id")
     except (KeyError, IndexError, TypeError, ValueError, AttributeError):
         return None
+
+
+def _team(request: Request) -> str:
+    """The Slack workspace the request comes from, from an event or an interaction payload."""
+    try:
+        if request.headers.get("content-type") == "application/json":
+            team = (request.json or {}).get("team_id")
+        else:
+            payload = json.loads(request.form["payload"][0])
+            team = (payload.get("team") or {}).get("id") or (payload.get("user") or {}).get("team_id")
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        team = None
+    return team if isinstance(team, str) and team else NO_TEAM
 
 
 def _delivery_id(request: Request) -> Optional[str]:
@@ -190,4 +217,5 @@ class Slack(SlackInput):
             # Rasa builds the UserMessage (and answers Slack at once, handling it in the background).
             await handle_carefully(message, on_new_message, agent)
 
-        return await super().process_message(request, read_carefully, text, sender_id, metadata)
+        person = slack_id(_team(request), sender_id) if sender_id else sender_id
+        return await super().process_message(request, read_carefully, text, person, metadata)

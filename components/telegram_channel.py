@@ -10,6 +10,8 @@
   now describes an emergency or a crisis.
 - Health conversations happen in private chats only: a group (where every member would read the replies, and
   all would share one diary) gets a short note to message the bot directly.
+- A chat is filed as `telegram:<chat id>` (bot/identity.py), so no other channel can name it; replies go
+  to the chat id itself.
 - The assessment card is a short message with the level in words, mark and sources.
 - A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
   conversation controls as words, an over-long message from its beginning, an apology instead of silence.
@@ -26,7 +28,7 @@ import logging
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import yaml
 from aiogram import Bot
@@ -41,6 +43,7 @@ from sanic.response import HTTPResponse
 from bot import safety
 from bot.cards import assessment_card
 from bot.emergency import screen_message
+from bot.identity import address_of, telegram_id
 from components.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,9 @@ PRIVATE_CHAT = "private"
 PRIVATE_CHATS_ONLY = "utter_private_chats_only"
 DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
 UPDATES_KEPT = 10_000
+# Payloads with nothing to show here: the emergency instruction was already sent as text, and "your data
+# is deleted" is for the web widget, which then forgets its copy.
+SILENT_PAYLOADS = frozenset({"emergency", "data_deleted"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,10 +83,24 @@ def webhook_secret(token: str) -> str:
 
 
 class TelegramCards(TelegramOutput):
+    """Replies to a conversation (`telegram:<chat>`) go to its chat; the assessment card is one message."""
+
     def __init__(self, access_token: Optional[str]) -> None:
         Bot.__init__(self, access_token, server=api_server())
 
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await super().send_text_message(address_of(recipient_id), text, **kwargs)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await super().send_image_url(address_of(recipient_id), image, **kwargs)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await super().send_text_with_buttons(address_of(recipient_id), text, buttons, **kwargs)
+
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        recipient_id = address_of(recipient_id)
         kind = json_message.get("type")
         if kind == "assessment":
             card = assessment_card(json_message)
@@ -89,8 +109,8 @@ class TelegramCards(TelegramOutput):
                 lines.append("Sources: " + "; ".join(card.sources))
             lines.append("General information, not a diagnosis.")
             await self.send_message(recipient_id, "\n".join(lines))
-        elif kind == "emergency":
-            return  # the emergency instruction was already sent as text
+        elif kind in SILENT_PAYLOADS:
+            return
         else:
             await super().send_custom_json(recipient_id, json_message, **kwargs)
 
@@ -179,7 +199,7 @@ class Telegram(TelegramInput):
             if text.strip() == "/start":
                 text = "/greet"
             await handle_carefully(
-                UserMessage(text, out, str(chat.id), input_channel=self.name(), metadata=None),
+                UserMessage(text, out, telegram_id(chat.id), input_channel=self.name(), metadata=None),
                 on_new_message,
                 getattr(request.app.ctx, "agent", None),
             )

@@ -151,9 +151,10 @@ class StockBot:
             self.process.wait(timeout=30)
 
 
-def first_reply(url: str) -> None:
+def first_reply(url: str, headers: Optional[Dict[str, str]] = None) -> None:
     """The bot answers a first "hello" (start-up is timed to here)."""
-    run = asyncio.run(long_conversation(url, [Conversation("hello", 1, ("hello",))], turns=1))
+    hello = [Conversation("hello", 1, ("hello",))]
+    run = asyncio.run(long_conversation(url, hello, turns=1, headers=headers))
     if run.unanswered:
         raise RuntimeError(f"{url} answered its first 'hello' with nothing")
 
@@ -182,11 +183,16 @@ def peak_memory_mb(roots: Sequence[subprocess.Popen]) -> float:
 
 
 def run_load(
-    url: str, conversations: List[Conversation], args: argparse.Namespace, measured: Measured
+    url: str,
+    conversations: List[Conversation],
+    args: argparse.Namespace,
+    measured: Measured,
+    headers: Optional[Dict[str, str]] = None,
 ) -> None:
+    """`headers` go with every request: TwitchCheck's REST channel needs its token, as served."""
     for users in args.users:
-        asyncio.run(drive(url, conversations, users, WARM_UP_SECONDS))
-        level = Level.of(asyncio.run(drive(url, conversations, users, args.seconds)))
+        asyncio.run(drive(url, conversations, users, WARM_UP_SECONDS, headers))
+        level = Level.of(asyncio.run(drive(url, conversations, users, args.seconds, headers)))
         measured.levels.append(level)
         print(
             f"  {users:>3} users: {level.messages_per_second:6.1f} msg/s, p50 {level.p50_ms:.0f} ms, "
@@ -194,7 +200,9 @@ def run_load(
             f"unanswered {level.unanswered}",
             flush=True,
         )
-    long_runs = [asyncio.run(long_conversation(url, conversations, args.turns)) for _ in range(args.long)]
+    long_runs = [
+        asyncio.run(long_conversation(url, conversations, args.turns, headers)) for _ in range(args.long)
+    ]
     measured.long_unanswered = sum(run.unanswered for run in long_runs)
     runs = [run.latencies_ms for run in long_runs]
     measured.turn_1_ms = statistics.median(run[0] for run in runs)
@@ -232,10 +240,10 @@ def bench_twitchcheck(
     try:
         stack.start_actions()
         started = time.perf_counter()
-        stack.start()
-        first_reply(stack.url)
+        assistant = stack.start()
+        first_reply(stack.url, assistant.headers)
         measured.startup_seconds = time.perf_counter() - started
-        run_load(stack.url, mix("twitchcheck"), args, measured)
+        run_load(stack.url, mix("twitchcheck"), args, measured, assistant.headers)
         measured.peak_memory_mb = peak_memory_mb(stack.processes())
     finally:
         stack.stop()

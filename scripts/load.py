@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence
 
 import aiohttp
 import yaml
@@ -93,8 +93,15 @@ async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str)
         return replies
 
 
-async def drive(url: str, conversations: Sequence[Conversation], users: int, seconds: float) -> LoadResult:
-    """`users` people talking at once for `seconds`; only turns that end inside the window are counted."""
+async def drive(
+    url: str,
+    conversations: Sequence[Conversation],
+    users: int,
+    seconds: float,
+    headers: Optional[Dict[str, str]] = None,
+) -> LoadResult:
+    """`users` people talking at once for `seconds`; only turns that end inside the window are counted.
+    `headers` go with every request (the REST token)."""
     result = LoadResult(users=users, seconds=seconds)
     deadline = time.perf_counter() + seconds
     timeout = aiohttp.ClientTimeout(total=120)
@@ -117,7 +124,7 @@ async def drive(url: str, conversations: Sequence[Conversation], users: int, sec
                     result.latencies_ms.append((time.perf_counter() - started) * 1000)
                     result.unanswered += not replies
 
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, headers=headers) as session:
         await asyncio.gather(*(person(i, session) for i in range(users)))
     return result
 
@@ -130,13 +137,15 @@ class LongRun:
     unanswered: int = 0
 
 
-async def long_conversation(url: str, conversations: Sequence[Conversation], turns: int) -> LongRun:
+async def long_conversation(
+    url: str, conversations: Sequence[Conversation], turns: int, headers: Optional[Dict[str, str]] = None
+) -> LongRun:
     """One person's `turns` messages in one conversation. A turn the bot leaves unanswered is timed and
     counted like any other: the stock bot has no rule for a "no" after some of its questions."""
     sender = f"long-{uuid.uuid4().hex[:12]}"
     messages = itertools.chain.from_iterable(conversations_in_turn(conversations, seed=7))
     run = LongRun()
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120), headers=headers) as session:
         for text in itertools.islice(messages, turns):
             started = time.perf_counter()
             replies = await send(session, url, sender, text)

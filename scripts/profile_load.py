@@ -81,14 +81,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             stack = Stack(workdir, f"sqlite:///{workdir / 'profile.db'}")
         try:
             assistant = stack.start()
-            asyncio.run(drive(assistant.url, mix("twitchcheck"), args.users, WARM_UP_SECONDS))
+            asyncio.run(
+                drive(assistant.url, mix("twitchcheck"), args.users, WARM_UP_SECONDS, assistant.headers)
+            )
             raw = workdir / "profile.txt"
             spies = [
                 record(stack.rasa.pid, args.seconds, RESULTS / "profile.svg", "flamegraph"),
                 record(stack.rasa.pid, args.seconds, raw, "raw"),
             ]
             load = threading.Thread(
-                target=lambda: asyncio.run(drive(assistant.url, mix("twitchcheck"), args.users, args.seconds))
+                target=lambda: asyncio.run(
+                    drive(assistant.url, mix("twitchcheck"), args.users, args.seconds, assistant.headers)
+                )
             )
             load.start()
             load.join()

@@ -61,12 +61,17 @@ class Assistant:
 
     url: str
     workdir: Path  # where the stack keeps its logs (and, for SQLite, its database)
+    rest_token: str = ""  # the REST channel's bearer token (default namespace)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a REST caller sends: JSON, with the integrator's token."""
+        token = {"Authorization": f"Bearer {self.rest_token}"} if self.rest_token else {}
+        return {"Content-Type": "application/json", **token}
 
     def send(self, sender: str, message: str) -> list[dict[str, Any]]:
         body = json.dumps({"sender": sender, "message": message}).encode()
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
-        )
+        request = urllib.request.Request(f"{self.url}/webhooks/rest/webhook", data=body, headers=self.headers)
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
@@ -102,6 +107,9 @@ class Stack:
             **os.environ,
             # Rasa and its action server share a token, as under `make run` (rasa_sdk_plugins).
             "ACTION_SERVER_TOKEN": secrets.token_urlsafe(32),
+            # As served (deploy/): REST only with a token, web sessions signed with a shared secret.
+            "TWITCHCHECK_REST_TOKEN": secrets.token_urlsafe(32),
+            "TWITCHCHECK_SESSION_SECRET": secrets.token_urlsafe(32),
             **(env or {}),
             "DATABASE_URL": database_url,
             "TWITCHCHECK_PUBLIC_URL": f"http://127.0.0.1:{self.rasa_port}",
@@ -170,7 +178,8 @@ class Stack:
             f"{self.url}/webhooks/rest/",
         )
         self.startup_seconds = time.perf_counter() - started
-        return Assistant(url=self.url, workdir=self.workdir)
+        token = self.env.get("TWITCHCHECK_REST_TOKEN", "")
+        return Assistant(url=self.url, workdir=self.workdir, rest_token=token)
 
     def processes(self) -> list[subprocess.Popen]:
         return [p for p in (self.rasa, self.actions) if p is not None]

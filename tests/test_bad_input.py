@@ -18,6 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.identity import DEFAULT_NAMESPACE, address_of, rest_id
 from bot.knowledge import knowledge_base
 from components.reading import CONVERSATION_CONTROLS, MAX_READ_CHARS, ONLY_THE_BEGINNING, SORRY
 from tests.conftest import ROOT, Assistant
@@ -53,7 +54,8 @@ ODD_MESSAGES = {
 class RestClient:
     """One keep-alive connection to the REST channel, as an integration would hold it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
+        self.headers = headers or {}
         parts = urllib.parse.urlsplit(url)
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
 
@@ -64,7 +66,10 @@ class RestClient:
         for attempt in range(2):
             try:
                 self.connection.request(
-                    "POST", "/webhooks/rest/webhook" + query, body, {"Content-Type": content_type}
+                    "POST",
+                    "/webhooks/rest/webhook" + query,
+                    body,
+                    {**self.headers, "Content-Type": content_type},
                 )
                 response = self.connection.getresponse()
                 return response.status, response.getheader("Content-Type", ""), response.read().decode()
@@ -83,7 +88,7 @@ class RestClient:
 
 @pytest.fixture(scope="module")
 def rest(assistant: Assistant) -> Iterator[RestClient]:
-    client = RestClient(assistant.url)
+    client = RestClient(assistant.url, assistant.headers)
     yield client
     client.connection.close()
 
@@ -98,11 +103,11 @@ def stored_user_texts(assistant: Assistant, sender_pattern: str) -> dict[str, li
                     "select sender_id, data from events where sender_id like :s and type_name = 'user' "
                     "order by id"
                 ),
-                {"s": sender_pattern},
+                {"s": rest_id(DEFAULT_NAMESPACE, sender_pattern)},
             )
             texts: dict[str, list[str]] = defaultdict(list)
             for row in rows:
-                texts[row.sender_id].append(json.loads(row.data).get("text"))
+                texts[address_of(row.sender_id)].append(json.loads(row.data).get("text"))
             return dict(texts)
     finally:
         engine.dispose()

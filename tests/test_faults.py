@@ -28,6 +28,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.checkin import check_in
 from bot.emergency import emergency_instruction
+from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.triage import red_flag_rules
 from components import outages, tracker_store
 from components.outages import (
@@ -82,7 +83,7 @@ def stored_user_messages(url: str, person: str) -> list[str]:
         with engine.connect() as connection:
             rows = connection.execute(
                 sa.text("select data from events where sender_id = :p and type_name = 'user' order by id"),
-                {"p": person},
+                {"p": rest_id(DEFAULT_NAMESPACE, person)},
             )
             return [json.loads(row.data)["text"] for row in rows]
     finally:

@@ -13,6 +13,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.knowledge import knowledge_base
 from components.sessions import SESSION_EVENT_LIMIT
 from tests.conftest import CHECK_IN_ANSWERS, Assistant
@@ -35,7 +36,7 @@ class Conversation:
     def events(self) -> list[tuple[str, str]]:
         with self.engine.connect() as connection:
             query = sa.text("select type_name, data from events where sender_id = :p order by id")
-            rows = connection.execute(query, {"p": self.person})
+            rows = connection.execute(query, {"p": rest_id(DEFAULT_NAMESPACE, self.person)})
             return [(row.type_name, row.data) for row in rows]
 
     def sessions(self) -> int:

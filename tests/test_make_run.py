@@ -73,6 +73,10 @@ def test_a_logged_twitch_is_still_listed_after_make_run_restarts(tmp_path: Path)
         chat.send(me, "log a twitch in my right thigh")
         assert "right thigh" in Assistant.text(chat.send(me, "yes"))
         assert status(f"{chat.url}/status") == 404, "Rasa's HTTP API is off unless asked for"
+        # REST needs no token from this machine itself, but does through a proxy or with a wrong token.
+        assert rest_status(chat.url, {"X-Forwarded-For": "203.0.113.9"}) == 401
+        assert rest_status(chat.url, {"Authorization": "Bearer wrong-token-wrong-token"}) == 401
+        assert rest_status(chat.url, {}) == 200
         page_origin = f"http://localhost:{env['CHAT_PORT']}"
         assert allowed_origin(chat.url, page_origin) == page_origin
         assert allowed_origin(chat.url, "http://evil.example") is None
@@ -114,6 +118,19 @@ def ask_in_the_widget(page_url: str, question: str) -> str:
 def status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def rest_status(rasa_url: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(
+        f"{rasa_url}/webhooks/rest/webhook",
+        data=b'{"sender": "proxy-check", "message": "hi"}',
+        headers={"Content-Type": "application/json", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code

@@ -17,6 +17,7 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
+from bot.identity import DEFAULT_NAMESPACE, rest_id
 from tests.conftest import MODEL, POSTGRES_URL, Assistant, Stack, postgres_or_skip
 
 pytestmark = pytest.mark.server
@@ -33,6 +34,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def rows_about(url: str, person: str) -> dict[str, int]:
+    """What is stored about the REST sender `person`, table by table."""
+    person = rest_id(DEFAULT_NAMESPACE, person)
     engine = sa.create_engine(url, future=True)
     try:
         with engine.connect() as connection:
@@ -56,7 +59,8 @@ def stored_text(url: str, person: str) -> str:
     try:
         with engine.connect() as connection:
             query = sa.text("select data from events where sender_id = :person")
-            return "\n".join(row[0] for row in connection.execute(query, {"person": person}))
+            rows = connection.execute(query, {"person": rest_id(DEFAULT_NAMESPACE, person)})
+            return "\n".join(row[0] for row in rows)
     finally:
         engine.dispose()
 
@@ -168,7 +172,8 @@ def test_messages_sent_at_once_by_one_person_are_handled_one_after_another(assis
     engine = sa.create_engine(f"sqlite:///{assistant.workdir / 'conversations.db'}", future=True)
     with engine.connect() as connection:
         events = connection.execute(
-            sa.text("select type_name, action_name from events where sender_id = :p order by id"), {"p": me}
+            sa.text("select type_name, action_name from events where sender_id = :p order by id"),
+            {"p": rest_id(DEFAULT_NAMESPACE, me)},
         ).all()
     engine.dispose()
     # Each message is followed by its own answer before the next message starts: nothing interleaves.

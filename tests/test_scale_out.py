@@ -14,6 +14,7 @@ replica, so it stays last.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot.checkin import check_in
+from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.knowledge import knowledge_base
 from scripts.endpoints import LOCK_KEY_PREFIX
 from scripts.load_balancer import NGINX, Forwarded, LoadBalancer
@@ -75,7 +77,7 @@ class Cluster:
         with self.engine.connect() as connection:
             rows = connection.execute(
                 sa.text("select type_name, action_name, data from events where sender_id = :p order by id"),
-                {"p": person},
+                {"p": rest_id(DEFAULT_NAMESPACE, person)},
             ).all()
         turns: list[tuple[str, list[str]]] = []
         for kind, action, data in rows:
@@ -90,7 +92,7 @@ class Cluster:
 
     def rows(self, sql: str, person: str) -> list[Any]:
         with self.engine.connect() as connection:
-            return connection.execute(sa.text(sql), {"p": person}).all()
+            return connection.execute(sa.text(sql), {"p": rest_id(DEFAULT_NAMESPACE, person)}).all()
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +107,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     for key in locks.scan_iter(match=f"{LOCK_KEY_PREFIX}:*"):
         locks.delete(key)
     workdir = tmp_path_factory.mktemp("scale-out")
-    stacks = [Stack(workdir, POSTGRES_URL, env={"REDIS_URL": REDIS_URL}, name=name) for name in ("a", "b")]
+    # Replicas share what the served configuration shares: the REST token and the web session secret.
+    shared = {
+        "REDIS_URL": REDIS_URL,
+        "TWITCHCHECK_REST_TOKEN": secrets.token_urlsafe(32),
+        "TWITCHCHECK_SESSION_SECRET": secrets.token_urlsafe(32),
+    }
+    stacks = [Stack(workdir, POSTGRES_URL, env=shared, name=name) for name in ("a", "b")]
     balancer = LoadBalancer(workdir, [stack.rasa_port for stack in stacks])
     try:
         # One after the other: the first creates the tables (migrations, Rasa's events), which two
@@ -114,7 +122,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             stack.start()
         balancer.start()
         health_checks = len(balancer.forwarded(at_least=1))
-        yield Cluster(stacks, balancer, Assistant(url=balancer.url, workdir=workdir), engine, health_checks)
+        chat = Assistant(balancer.url, workdir, shared["TWITCHCHECK_REST_TOKEN"])
+        yield Cluster(stacks, balancer, chat, engine, health_checks)
     finally:
         balancer.stop()
         for stack in stacks:

@@ -15,6 +15,7 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
+from bot.identity import DEFAULT_NAMESPACE, rest_id
 from components.tracker_store import resolve_database_url
 from tests.conftest import MODEL, POSTGRES_URL, Assistant, Stack, postgres_or_skip
 
@@ -35,7 +36,7 @@ def stored_user_messages(url: str, sender: str) -> list[str]:
     with engine.connect() as connection:
         rows = connection.execute(
             sa.text("select data from events where sender_id = :sender and type_name = 'user' order by id"),
-            {"sender": sender},
+            {"sender": rest_id(DEFAULT_NAMESPACE, sender)},
         )
         return [json.loads(row.data)["text"] for row in rows]
 
