@@ -34,6 +34,7 @@ from bot.store import Store
 
 # Tells the tracker store (components/tracker_store.py) to erase this conversation instead of saving it.
 CONVERSATION_ERASED_SLOT = "conversation_erased"
+DATA_DELETED = {"type": "data_deleted"}
 WHAT_NEXT = [
     {"title": "Ask a question", "payload": "/ask_question"},
     {"title": "Check my symptoms", "payload": "/check_symptoms"},
@@ -83,6 +84,8 @@ class ActionAffirm(Action):
                 text="Done. I've deleted your twitch diary, your saved check-ins, your consent and this "
                 f"conversation ({removed} records in all). If you write again, I'll start afresh."
             )
+            # Tells the web widget to forget its copy of the conversation and its session too.
+            dispatcher.utter_message(json_message=DATA_DELETED)
             return [*nothing_pending(), SlotSet(CONVERSATION_ERASED_SLOT, True)]
         dispatcher.utter_message(text="OK. What would you like to do?", buttons=WHAT_NEXT)
         return []

@@ -1,4 +1,12 @@
-"""The web chat's Socket.IO channel: Rasa's, with three fixes the widget needs.
+"""The web chat's Socket.IO channel: Rasa's, with the fixes the widget needs.
+
+- Sessions are issued by the server (bot/identity.py, WebSessions): a random key with its HMAC under
+  TWITCHCHECK_SESSION_SECRET. Rasa would take any session id the client names and join it to that
+  conversation, so a second client asking for someone's id would receive their replies. Here a client
+  that asks for an id this server did not issue (another person's, a guessed one, one it made up) gets a
+  new session; a message goes to the conversation of the session its own socket holds, whatever id the
+  message names; and replies reach only the sockets that hold that session. A conversation is filed as
+  `web:<key>`; the signature never leaves the browser and the server's memory.
 
 - Custom payloads (the assessment card) arrive as `{"custom": {...}}`. Rasa 3.6's SocketIOOutput passes
   them to `emit()` as keyword arguments, which fails for any payload that is not emit's own arguments.
@@ -14,17 +22,33 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from bot.identity import WebSessions
 from components.reading import handle_carefully, running_agent
 
 logger = logging.getLogger(__name__)
 DEFAULT_ORIGINS = "http://localhost:8000 http://127.0.0.1:8000"
 UNREADABLE = "Sorry, I couldn't read that message. Please type your question again."
+
+
+SESSION_SECRET = "TWITCHCHECK_SESSION_SECRET"
+SESSION_CONFIRM = "session_confirm"
+
+
+def session_secret() -> bytes:
+    """TWITCHCHECK_SESSION_SECRET, shared by every Rasa process and replica; without it, one made up for this
+    process, so sessions last until it restarts (make run keeps one in .rasa/session_secret)."""
+    configured = os.environ.get(SESSION_SECRET, "")
+    if configured:
+        return configured.encode()
+    logger.warning("%s is not set: web chat sessions end when this process restarts", SESSION_SECRET)
+    return secrets.token_bytes(32)
 
 
 def chat_origins() -> List[str]:
@@ -58,16 +82,41 @@ class ChatSocket(SocketIOInput):
         # same origins) already adds them to every route, and a browser refuses a response with two.
         sio.eio.cors_allowed_origins = getattr(self, "origins", chat_origins())
         sio.eio._cors_headers = lambda environ: []
+        sessions = WebSessions(session_secret())
+        held: Dict[str, str] = {}  # socket id -> the conversation of the session it holds
+
+        async def open_session(sid: str, asked: Any) -> str:
+            """Joins the socket to the session it asked for if this server issued it, else to a new one."""
+            conversation = sessions.conversation_of(asked)
+            session_id = asked if conversation else sessions.issue()
+            conversation = conversation or sessions.conversation_of(session_id)
+            previous = held.get(sid)
+            if previous and previous != conversation:
+                sio.leave_room(sid, previous, namespace=self.namespace)
+            held[sid] = conversation
+            sio.enter_room(sid, conversation, namespace=self.namespace)
+            await sio.emit(SESSION_CONFIRM, session_id, room=sid)
+            return conversation
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any = None) -> None:
+            await open_session(sid, data.get("session_id") if isinstance(data, dict) else None)
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str) -> None:
+            held.pop(sid, None)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None) -> None:  # None: emitted without data
             output = ChatSocketOutput(sio, self.bot_message_evt)
             fields = data if isinstance(data, dict) else {}
-            session = fields.get("session_id") if self.session_persistence else sid
             text = fields.get("message")
-            if not isinstance(session, str) or not session or not isinstance(text, str):
+            if not isinstance(text, str):
                 await sio.emit(self.bot_message_evt, {"text": UNREADABLE}, room=sid)
                 return
+            # The session this socket holds, never the one the message names; a socket that sends before
+            # asking for a session is given one, so its message is not lost.
+            session = held.get(sid) or await open_session(sid, fields.get("session_id"))
             metadata = fields.get(self.metadata_key)
             message = UserMessage(
                 text,

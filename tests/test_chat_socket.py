@@ -6,7 +6,6 @@ The widget itself, in a browser, is tests/test_widget.py."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -40,7 +39,6 @@ async def widget_says(url: str, *messages: Union[str, Raw]) -> list[list[dict[st
     client = socketio.AsyncClient(reconnection=False)
     replies: asyncio.Queue = asyncio.Queue()
     confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
-    session_id = uuid.uuid4().hex
     client.on("bot_uttered", replies.put_nowait)
     client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
     # Long polling: this aiohttp is older than the WebSocket client of python-engineio expects.
@@ -48,8 +46,8 @@ async def widget_says(url: str, *messages: Union[str, Raw]) -> list[list[dict[st
         url, headers={"Origin": DEFAULT_ORIGINS.split()[0]}, transports=["polling"], wait_timeout=10
     )
     try:
-        await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed, TIMEOUT_SECONDS)
+        await client.emit("session_request", {"session_id": None})
+        session_id = await asyncio.wait_for(confirmed, TIMEOUT_SECONDS)  # issued by the server
         answers = []
         for message in messages:
             if isinstance(message, str):
@@ -96,12 +94,19 @@ def test_a_long_message_is_answered_and_the_reply_ends_saying_only_the_beginning
 
 @pytest.mark.parametrize(
     "data",
-    [NOTHING, None, "just a string", {"message": "hello"}, {"session_id": "s", "message": 42}],
-    ids=["no-data", "null", "a-string", "no-session", "number-message"],
+    [NOTHING, None, "just a string", {"session_id": "s", "message": 42}],
+    ids=["no-data", "null", "a-string", "number-message"],
 )
 def test_a_message_the_channel_cannot_read_gets_a_clear_reply(assistant: Assistant, data: Any) -> None:
     [replies] = asyncio.run(widget_says(assistant.url, Raw(data)))
     assert [reply["text"] for reply in replies] == [UNREADABLE]
+
+
+def test_a_message_that_names_no_session_is_answered_in_the_session_its_socket_holds(
+    assistant: Assistant,
+) -> None:
+    [replies] = asyncio.run(widget_says(assistant.url, Raw({"message": "hello"})))
+    assert text_of(replies).strip() and UNREADABLE not in text_of(replies)
 
 
 

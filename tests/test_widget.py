@@ -134,7 +134,7 @@ def test_markup_from_either_side_is_shown_as_text(chat, browser) -> None:
     url, _ = chat
     page = browser.new_page()
     page.goto(url)
-    page.evaluate("localStorage.clear()")
+    page.evaluate("sessionStorage.clear()")
     page.reload()
     alerts: list[str] = []
     page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
@@ -144,6 +144,63 @@ def test_markup_from_either_side_is_shown_as_text(chat, browser) -> None:
     assert page.locator(".tc-log img, .tc-log script").count() == 0
     assert alerts == []
     page.close()
+
+
+def stored(page, kind: str) -> dict[str, str]:
+    """The widget's keys in the page's localStorage or sessionStorage."""
+    return page.evaluate(
+        f"""() => Object.fromEntries(Object.keys({kind}).filter(k => k.startsWith('twitchcheck'))
+            .map(k => [k, {kind}.getItem(k)]))"""
+    )
+
+
+def test_the_session_is_the_servers_and_lives_only_in_this_tab(chat, browser) -> None:
+    url, _ = chat
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    # What an earlier version left in localStorage is removed, and nothing new goes there.
+    page.evaluate(
+        "localStorage.setItem('twitchcheck.session', 'old');"
+        "localStorage.setItem('twitchcheck.history', '[]')"
+    )
+    page.reload()
+    say(page, "hi")
+    assert stored(page, "localStorage") == {}
+    session = stored(page, "sessionStorage")["twitchcheck.session"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{16,64}\.[0-9a-f]{64}", session), session  # issued and signed
+    other_tab = context.new_page()  # same site, same browser: another tab's script sees nothing of it
+    other_tab.goto(url)
+    assert stored(other_tab, "sessionStorage").get("twitchcheck.session") != session
+    context.close()
+
+
+def test_delete_my_data_also_clears_what_the_browser_kept(chat, browser) -> None:
+    url, _ = chat
+    page = browser.new_page()
+    page.goto(url)
+    say(page, "can coffee make my muscles twitch?")
+    before = stored(page, "sessionStorage")["twitchcheck.session"]
+    say(page, "delete my data")
+    page.get_by_role("button", name=re.compile("^yes", re.I)).last.click()
+    sync_api.expect(bot_messages(page).last).to_contain_text("deleted", timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "s => (sessionStorage.getItem('twitchcheck.session') || '') !== s", arg=before, timeout=TIMEOUT_MS
+    )
+    kept = stored(page, "sessionStorage")
+    assert "coffee" not in kept.get("twitchcheck.history", "") and "deleted" not in kept.get(
+        "twitchcheck.history", ""
+    )
+    page.reload()
+    assert "coffee" not in page.locator(".tc-log").inner_text()
+    say(page, "hi")  # a new session, answered as any other
+    assert stored(page, "sessionStorage")["twitchcheck.session"] != before
+    page.close()
+
+
+def test_the_widget_makes_no_ids_of_its_own() -> None:
+    source = (ROOT / "web" / "chat.js").read_text()
+    assert "Math.random" not in source and "randomUUID" not in source
 
 
 def test_keyboard_labels_and_phone_width(chat, browser) -> None:

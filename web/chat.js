@@ -3,8 +3,12 @@
  * Embed: a <div id="twitchcheck"></div>, socket.io.min.js, then this script; data-socket-url on this
  * script tag names the Rasa server (default: this page's host, port 5005).
  * Every piece of text is set with textContent, never innerHTML: nothing either side writes can become HTML.
- * The conversation id and the transcript live in localStorage, so a reload keeps the conversation; messages
- * typed while the server is unreachable wait and are sent once the session is confirmed again.
+ * The session id is issued and signed by the server (components/chat_socket.py); the widget never makes one
+ * up. It and the transcript live in sessionStorage by default, so a reload keeps the conversation but they
+ * end with the tab, and scripts of other pages' tabs never see them. data-storage="local" keeps them across
+ * tabs and restarts (localStorage), data-storage="memory" keeps nothing past the page. "Delete my data"
+ * clears them and starts a new session. Messages typed while the server is unreachable wait and are sent
+ * once the session is confirmed again.
  */
 (function () {
   "use strict";
@@ -22,19 +26,39 @@
     emergency: "Emergency: call emergency services now"
   };
 
+  var storageKind = (script && script.dataset.storage) || "session";
+  var memory = {};
+  function storage() {
+    try {
+      if (storageKind === "local") { return window.localStorage; }
+      if (storageKind === "session") { return window.sessionStorage; }
+    } catch (e) { /* storage refused (private mode, sandboxed frame): keep it in memory */ }
+    return null;
+  }
   function storageGet(key) {
-    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+    var store = storage();
+    try { return store ? store.getItem(key) : (memory[key] || null); } catch (e) { return memory[key] || null; }
   }
   function storageSet(key, value) {
-    try { window.localStorage.setItem(key, value); } catch (e) { /* private mode: keep it in memory */ }
+    var store = storage();
+    memory[key] = value;
+    try { if (store) { store.setItem(key, value); } } catch (e) { /* full or refused: memory has it */ }
   }
-  function newSessionId() {
-    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID().replace(/-/g, ""); }
-    return String(Date.now()) + Math.random().toString(16).slice(2);
+  function storageClear() {
+    memory = {};
+    [SESSION_KEY, HISTORY_KEY].forEach(function (key) {
+      try { var store = storage(); if (store) { store.removeItem(key); } } catch (e) { /* nothing kept */ }
+    });
+  }
+  // Earlier versions kept both in localStorage, readable by any script of the host site for ever.
+  if (storageKind !== "local") {
+    try {
+      window.localStorage.removeItem(SESSION_KEY);
+      window.localStorage.removeItem(HISTORY_KEY);
+    } catch (e) { /* no localStorage: nothing to remove */ }
   }
 
-  var sessionId = storageGet(SESSION_KEY) || newSessionId();
-  storageSet(SESSION_KEY, sessionId);
+  var sessionId = storageGet(SESSION_KEY);  // null until the server issues one
   var history = [];
   try { history = JSON.parse(storageGet(HISTORY_KEY) || "[]"); } catch (e) { history = []; }
   if (!Array.isArray(history)) { history = []; }
@@ -192,7 +216,11 @@
   socket.on("connect", function () {
     socket.emit("session_request", { session_id: sessionId });
   });
-  socket.on("session_confirm", function () {
+  socket.on("session_confirm", function (issued) {
+    if (typeof issued === "string" && issued) {
+      sessionId = issued;
+      storageSet(SESSION_KEY, sessionId);
+    }
     confirmed = true;
     showStatus("");
     flush();
@@ -214,9 +242,22 @@
       item.buttons = replies.filter(function (b) { return b && typeof b.title === "string"; })
         .map(function (b) { return { title: b.title, payload: String(b.payload || b.title) }; });
     }
-    if (message.custom && typeof message.custom === "object") { item.card = message.custom; }
+    if (message.custom && typeof message.custom === "object") {
+      if (message.custom.type === "data_deleted") { forgetEverything(); return; }
+      item.card = message.custom;
+    }
     if (item.text || item.buttons || item.card) { remember(item); }
   });
+
+  // "Delete my data" is done on the server: this browser's copy goes too, and the next message starts a new
+  // session. What is on the screen stays until the page is left, so the person can read the confirmation.
+  function forgetEverything() {
+    history = [];
+    sessionId = null;
+    storageClear();
+    confirmed = false;
+    socket.emit("session_request", {});
+  }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
