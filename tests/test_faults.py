@@ -78,16 +78,22 @@ def finish_check_in(assistant: Assistant, person: str) -> dict[str, Any]:
 
 
 def stored_user_messages(url: str, person: str) -> list[str]:
+    """The user messages stored in the conversation `person` (a conversation id; REST senders: `of_rest`)."""
     engine = sa.create_engine(url, future=True)
     try:
         with engine.connect() as connection:
             rows = connection.execute(
                 sa.text("select data from events where sender_id = :p and type_name = 'user' order by id"),
-                {"p": rest_id(DEFAULT_NAMESPACE, person)},
+                {"p": person},
             )
             return [json.loads(row.data)["text"] for row in rows]
     finally:
         engine.dispose()
+
+
+def of_rest(sender: str) -> str:
+    """The conversation of a sender of the test stack's REST client."""
+    return rest_id(DEFAULT_NAMESPACE, sender)
 
 
 def diary_entries(url: str, person: str) -> int:
@@ -229,15 +235,15 @@ def test_with_the_action_server_down_people_are_told_and_carry_on_once_it_is_bac
     assert "Back to the check-in" not in text(assistant.send(in_danger, "can coffee make my muscles twitch?"))
 
     url = database_url(stack)
-    assert stored_user_messages(url, mid_check_in) == [
+    assert stored_user_messages(url, of_rest(mid_check_in)) == [
         "check my symptoms",
         "none of these",
         "my left calf",
         "my left calf",
         *REST_OF_THE_CHECK_IN,
     ]
-    assert stored_user_messages(url, danger_at_once) == ["I can't breathe"]
-    assert stored_user_messages(url, asking) == ["can coffee make my muscles twitch?"] * 2
+    assert stored_user_messages(url, of_rest(danger_at_once)) == ["I can't breathe"]
+    assert stored_user_messages(url, of_rest(asking)) == ["can coffee make my muscles twitch?"] * 2
 
 
 def test_if_even_the_emergency_action_fails_the_instruction_is_still_given(
@@ -305,9 +311,13 @@ def resumes_after_rasa_is_killed(stack: Stack, assistant: Assistant) -> None:
     logged = text(assistant.send(asked_consent, "yes"))
     assert "Logged in your twitch diary" in logged and "left calf" in logged
     url = database_url(stack)
-    assert stored_user_messages(url, in_check_in) == ["check my symptoms", "none of these", "my left calf"]
-    assert stored_user_messages(url, asked_consent) == ["log a twitch in my left calf", "yes"]
-    assert diary_entries(url, asked_consent) == 1
+    assert stored_user_messages(url, of_rest(in_check_in)) == [
+        "check my symptoms",
+        "none of these",
+        "my left calf",
+    ]
+    assert stored_user_messages(url, of_rest(asked_consent)) == ["log a twitch in my left calf", "yes"]
+    assert diary_entries(url, of_rest(asked_consent)) == 1
 
 
 def test_after_rasa_is_killed_the_conversation_resumes_on_sqlite(
@@ -351,7 +361,7 @@ def test_a_database_restart_goes_unnoticed_and_the_conversation_carries_on(
         assistant.send(person, answer)
     final = text(assistant.send(person, answers[-1]))
     assert final.startswith("Make an appointment with your doctor")
-    assert stored_user_messages(postgres.url, person) == [
+    assert stored_user_messages(postgres.url, of_rest(person)) == [
         "check my symptoms",
         "none of these",
         "my left calf",
@@ -380,7 +390,7 @@ def test_while_the_database_stays_down_people_are_told_and_an_emergency_is_still
     # Rasa did not carry on with an empty conversation: sent again, the answer is taken where it was left.
     assert asked(assistant.send(person, "my left calf")) == "duration"
     # What arrived while the database was down could not be stored; the person was told to send it again.
-    assert stored_user_messages(postgres.url, person) == [
+    assert stored_user_messages(postgres.url, of_rest(person)) == [
         "check my symptoms",
         "none of these",
         "my left calf",
