@@ -10,11 +10,17 @@ import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
+from actions.answers import (
+    MIN_TOPIC_CONFIDENCE,
+    asked_questions,
+    retrieved_topic,
+    send_answer,
+    send_brief_answer,
+)
 from actions.records import (
     CONSENT_DECLINED_SLOT,
     DatabaseError,
@@ -50,6 +56,7 @@ SKIPPED = "(skipped)"
 NOT_A_DIAGNOSIS = "This is general information to help you decide what to do, not a diagnosis."
 DURATION = "duration_days"
 EMERGENCY_LEVEL = "emergency"
+FAQ_INTENT = "faq"
 
 
 def answered_questions(tracker: Tracker, interview: CheckIn) -> set[str]:
@@ -73,6 +80,12 @@ class ActionStartCheckIn(Action):
         findings = dict(tracker.latest_message.get("findings") or {})
         if safety.HEALTH_ANXIETY in reading_of(tracker.latest_message):
             dispatcher.utter_message(response="utter_health_anxiety_heard")
+        # A story that ends in a question ("...for two weeks, could it be the coffee?"): the question is
+        # answered first, briefly, and the check-in keeps what the story said.
+        kb = knowledge_base()
+        for topic_id, confidence in asked_questions(tracker.latest_message)[:1]:
+            if topic_id in kb.topics and confidence >= MIN_TOPIC_CONFIDENCE:
+                send_brief_answer(dispatcher, kb, kb.topics[topic_id])
         dispatcher.utter_message(response="utter_check_in_intro")
         if findings:
             sides = tracker.latest_message.get("finding_sides") or {}
@@ -84,10 +97,13 @@ class ActionStartCheckIn(Action):
             diary_note = self._duration_from_diary(tracker, findings)
             if diary_note:
                 dispatcher.utter_message(text=diary_note)
+        # Reached from the FAQ action (a story asked as a question), no rule runs the check-in next: say so.
+        asked_as_question = (tracker.latest_message.get("intent") or {}).get("name") == FAQ_INTENT
         return [
             *reset_check_in(check_in()),
             SlotSet(FINDINGS_SLOT, findings),
             SlotSet(CHECK_IN_PAUSED_SLOT, None),
+            *([FollowupAction(FORM_NAME)] if asked_as_question else []),
         ]
 
     @staticmethod

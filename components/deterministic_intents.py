@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from actions.safety import SAFETY_READING
 from bot import safety
 from bot.commands import command_in
+from bot.conversation_reading import conversation_reading
 from bot.emergency import screen_message
 from bot.extract import MAX_TEXT_CHARS
 from bot.negation import negation
@@ -46,6 +47,19 @@ CONCERN_INTENTS = {
     safety.DIAGNOSIS_PRESSURE: "diagnosis_pressure",
     safety.HEALTH_ANXIETY: "health_anxiety",
 }
+FAQ_INTENT = "faq"
+# The kind of follow-up a message is (bot/conversation_reading.py), for the FAQ action.
+FOLLOW_UP = "follow_up"
+# A person's own story (bot/conversation_reading.py): it starts the check-in.
+OWN_STORY = "own_story"
+# What a classifier may have made of a person's own story, or of a short follow-up: neither is any of
+# these. Commands, safety concerns, the diary's requests and the check-in's answers are never replaced.
+STORY_MAY_REPLACE = {"faq", "nlu_fallback", "out_of_scope", "health_anxiety", "greet", "ask_question", "help"}
+FOLLOW_UP_MAY_REPLACE = {"faq", "nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "thank",
+                         "goodbye", "ask_question", "help", "bot_challenge"}
+# A follow-up the classifier took for a description ("does it damage the muscles?", "and the eyelid one?").
+CHECK_IN_STARTS = {"describe_symptoms", "check_symptoms"}
+DIARY_HOW_LONG = "diary_how_long"
 # Intents whose actions hear fear themselves before they answer: the classifier's reading stands.
 LOCATION = "location"
 HEARS_FEAR = {"faq", "describe_symptoms", "check_symptoms", "inform", "log_twitch", "twitch_lasted",
@@ -90,7 +104,38 @@ class DeterministicIntents(StatelessComponent):
             elif current == FALLBACK_INTENT and _describes_a_twitch(message):
                 # "i can breathe fine, its my bicep that keeps jumping": a description, not a puzzle.
                 _override_intent(message, DESCRIBE_INTENT)
+            _read_in_conversation(message, text)
         return messages
+
+
+def _read_in_conversation(message: Message, text: str) -> None:
+    """A person's own story starts the check-in, whatever question it also asks (the check-in answers
+    that first); a short follow-up ("is it dangerous?") goes to the FAQ action, which knows the topic
+    just answered (bot/conversation_reading.py)."""
+    reading = conversation_reading()
+    current = _intent(message)
+    aspect = reading.follow_up_aspect(text)
+    if aspect:
+        message.set(FOLLOW_UP, aspect, add_to_output=True)
+    if current in STORY_MAY_REPLACE and reading.tells_own_story(text, message.get(FINDINGS) or {}):
+        # A question to the knowledge base stays one, so that the answer is the one asked for; the FAQ
+        # action answers it briefly and starts the check-in (actions/faq.py). Anything else is a story.
+        message.set(OWN_STORY, True, add_to_output=True)
+        if current != FAQ_INTENT:
+            _override_intent(message, DESCRIBE_INTENT)
+    elif (aspect or reading.switches_subject(text)) and (
+        current in FOLLOW_UP_MAY_REPLACE
+        or (current in CHECK_IN_STARTS and not _tells_anything(message))
+        # "how long till it settles?" is about the answer; "how long have I had this?" about the diary.
+        or (current == DIARY_HOW_LONG and not reading.speaks_of_themselves(text))
+    ):
+        _override_intent(message, FAQ_INTENT)
+
+
+def _tells_anything(message: Message) -> bool:
+    """The extractor found something the message says about the person beyond where (a duration, a
+    habit, a symptom): then it is an answer or a description, not a follow-up."""
+    return any(name not in ("location", "side") for name in message.get(FINDINGS) or {})
 
 
 def _intent(message: Message) -> str | None:

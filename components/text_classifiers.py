@@ -37,6 +37,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.conversation_reading import conversation_reading
+from bot.extract import MAX_TEXT_CHARS
 from bot.text_classifier import (
     LABELS_FILE,
     ModelDataError,
@@ -48,6 +50,10 @@ from bot.text_classifier import (
 )
 
 RANKING_LENGTH = 10
+# The questions of one message (bot/conversation_reading.py), each with its best topic; at most this many
+# are answered, so no more are ranked.
+QUESTIONS = "questions"
+MAX_QUESTIONS = 2
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -139,7 +145,21 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             if self._topics is not None:
                 self._set_topic(message, self._topics.rank(features, top=RANKING_LENGTH))
+                self._set_questions(message)
         return messages
+
+    def _set_questions(self, message: Message) -> None:
+        """Each question a message asks and its best topic, when the message is more than one question
+        (a story ending in a question, two questions at once): `questions`, read by the actions."""
+        text = message.get(TEXT) or ""
+        parts = conversation_reading().question_parts(text[:MAX_TEXT_CHARS])
+        if not parts or (len(parts) == 1 and parts[0].strip() == text.strip()):
+            return
+        questions = []
+        for part in parts[:MAX_QUESTIONS]:
+            best = self._topics.rank(self._intents.features.of(part), top=1)[0]
+            questions.append({TEXT: part, "topic": best.label, PREDICTED_CONFIDENCE_KEY: best.confidence})
+        message.set(QUESTIONS, questions, add_to_output=True)
 
     def _set_topic(self, message: Message, ranking: List[RankedLabel]) -> None:
         """The FAQ topic, where Rasa's ResponseSelector would put it."""

@@ -1,0 +1,211 @@
+"""Reading a message as part of a conversation, as people write: a short follow-up to the answer just given,
+a person's own story, and two questions in one message. The words are data
+(data/conversation_reading.yml); this module has no Rasa in it.
+
+- A follow-up ("is it dangerous?", "what foods have it?", "how common?") is short and refers back: it has a
+  word such as "it" or "that", or nothing but the follow-up's own words. `follow_up_aspect` says which kind
+  it is, and `answering_topic` which topic answers that kind after the topic just answered.
+- A story tells of the writer's own twitching: they speak of themselves, not of someone else, it names
+  twitching or a place, and it says something beyond a single question ("my calf has twitched for two
+  weeks", not "why does my eyelid twitch?"). `tells_own_story` decides.
+- `question_parts` splits a message into its questions, so that each can be answered in order.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
+
+import yaml
+
+READING_FILE = Path(__file__).resolve().parent.parent / "data" / "conversation_reading.yml"
+SAME = "same"
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_SENTENCE_END = re.compile(r"(?<=[?.!])\s+|\n+")
+# Findings that only say where: a question about one place is still a question.
+WHERE = frozenset({"location", "side"})
+
+
+def words_of(text: str) -> List[str]:
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
+
+
+def _phrase_pattern(phrases: List[str]) -> re.Pattern[str]:
+    parts = []
+    for phrase in phrases:
+        stem = re.escape(str(phrase).lower().rstrip("*"))
+        stem = stem.replace(r"\ ", r"\s+")
+        parts.append(stem + (r"[a-z']*" if str(phrase).endswith("*") else ""))
+    return re.compile(r"(?<![a-z'])(?:" + "|".join(parts) + r")(?![a-z'])")
+
+
+@dataclass(frozen=True)
+class ConversationReading:
+    max_words: int
+    refers_back: FrozenSet[str]
+    filler: FrozenSet[str]
+    aspects: Dict[str, re.Pattern[str]]  # in order of precedence
+    switches: re.Pattern[str]
+    aspect_words: FrozenSet[str]
+    defaults: Dict[str, str]
+    topics: Dict[str, Dict[str, str]]
+    first_person: FrozenSet[str]
+    someone_else: FrozenSet[str]
+    question_words: FrozenSet[str]
+    telling_findings: FrozenSet[str]
+    twitch_words: re.Pattern[str]
+    joins: re.Pattern[str]
+    min_question_words: int
+
+    # Follow-ups -------------------------------------------------------------------------------------
+    def follow_up_aspect(self, text: str) -> Optional[str]:
+        """The kind of follow-up a short message referring back is ("foods", "danger"...), else None."""
+        words = words_of(text)
+        if not words or len(words) > self.max_words:
+            return None
+        lowered = " ".join(words)
+        found = [aspect for aspect, pattern in self.aspects.items() if pattern.search(lowered)]
+        if not found:
+            return None
+        own_words = set(self.aspect_words)
+        for aspect in found:
+            own_words.update(match.group(0) for match in self.aspects[aspect].finditer(lowered))
+        ignored = self.filler | self.refers_back | own_words
+        subject = [word for word in words if word not in ignored]
+        if subject:
+            return None  # it names a subject of its own ("how is bfs diagnosed?"): the classifier's to read
+        return found[0]
+
+    def switches_subject(self, text: str) -> bool:
+        """A short follow-up moving to a neighbouring subject: "what about potassium?", "and the X one?"."""
+        words = words_of(text)
+        return 0 < len(words) <= self.max_words and bool(self.switches.match(" ".join(words)))
+
+    def answering_topic(self, aspect: str, last_topic: str) -> str:
+        """The topic that answers a follow-up of this kind after `last_topic` was answered."""
+        chosen = self.topics.get(last_topic, {}).get(aspect) or self.defaults.get(aspect) or SAME
+        return last_topic if chosen == SAME else chosen
+
+    # Stories ----------------------------------------------------------------------------------------
+    def speaks_of_themselves(self, text: str) -> bool:
+        """The writer speaks of their own body: "I ..." or "my <not a person>"."""
+        words = words_of(text)
+        if any(word in self.first_person and word not in ("my", "mine") for word in words):
+            return True
+        for before, after in zip(words, words[1:], strict=False):
+            if before == "my" and after.removesuffix("'s") not in self.someone_else:
+                return True
+        return False
+
+    def tells_own_story(self, text: str, findings: Mapping[str, Any]) -> bool:
+        """Whether the message tells of the writer's own twitching (see the module's docstring)."""
+        words = words_of(text)
+        if not self.speaks_of_themselves(text):
+            # "calf twitching for a week, no weakness": a story needs no "I", but then it must tell, not ask,
+            # and be about nobody else.
+            if not words or words[0] in self.question_words or any(w in self.someone_else for w in words):
+                return False
+            if not findings.get("location") or not any(name in self.telling_findings for name in findings):
+                return False
+        lowered = " ".join(words)
+        mentions_twitching = bool(findings.get("location")) or bool(self.twitch_words.search(lowered))
+        if not mentions_twitching:
+            return False
+        if any(name in self.telling_findings for name in findings):
+            return True
+        return any(self._is_statement(sentence) for sentence in self._sentences(text))
+
+    def _sentences(self, text: str) -> List[str]:
+        return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+    def _is_statement(self, sentence: str) -> bool:
+        """A sentence that tells rather than asks, and speaks of the writer's twitching."""
+        words = words_of(sentence)
+        if not words or sentence.rstrip().endswith("?") or words[0] in self.question_words:
+            return False
+        return self.speaks_of_themselves(sentence) and (
+            bool(self.twitch_words.search(" ".join(words))) or self._names_a_place(sentence)
+        )
+
+    @staticmethod
+    def _names_a_place(sentence: str) -> bool:
+        from bot.extract import extract  # late: the extractor loads spaCy
+
+        return bool(extract(sentence).findings.get("location"))
+
+    # Two questions ----------------------------------------------------------------------------------
+    def question_parts(self, text: str) -> List[str]:
+        """The questions a message asks, in order: sentences ending in "?" and questions joined by "and
+        what", "and how"...; a part of fewer than `min_question_words` words joins the one before."""
+        pieces: List[str] = []
+        for sentence in re.split(r"(?<=[?.!])\s+|\n+", text):
+            sentence = sentence.strip()
+            if not sentence:
+                continue
+            start = 0
+            for match in self.joins.finditer(sentence.lower()):
+                pieces.append(sentence[start : match.start()])
+                start = match.start() + len(match.group(0).split()[0])  # keep "what", drop "and"
+            pieces.append(sentence[start:])
+        parts: List[str] = []
+        for piece in (p.strip(" ,;") for p in pieces):
+            if not piece:
+                continue
+            if parts and len(words_of(piece)) < self.min_question_words:
+                parts[-1] = f"{parts[-1]} {piece}"
+            else:
+                parts.append(piece)
+        return [part for part in parts if part.rstrip().endswith("?") or self._asks(part)]
+
+    def _asks(self, part: str) -> bool:
+        words = words_of(part)
+        return bool(words) and words[0] in self.question_words
+
+
+def _load(path: Path) -> ConversationReading:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    follow, stories, two = raw["follow_ups"], raw["own_story"], raw["two_questions"]
+    aspects = {name: _phrase_pattern(phrases) for name, phrases in follow["aspects"].items()}
+    unknown = set(follow["defaults"]) ^ set(aspects)
+    if unknown:
+        raise ValueError(f"{path}: every kind of follow-up needs a default topic, and only those: {unknown}")
+    aspect_words = frozenset(
+        word
+        for phrases in follow["aspects"].values()
+        for phrase in phrases
+        for word in words_of(str(phrase).rstrip("*"))
+    )
+    return ConversationReading(
+        max_words=int(follow["max_words"]),
+        refers_back=frozenset(str(w).lower() for w in follow["refers_back"]),
+        filler=frozenset(str(w).lower() for w in follow["filler"]),
+        aspects=aspects,
+        switches=_phrase_pattern(follow["switches"]),
+        aspect_words=aspect_words,
+        defaults={str(k): str(v) for k, v in follow["defaults"].items()},
+        topics={str(t): {str(k): str(v) for k, v in m.items()} for t, m in (follow["topics"] or {}).items()},
+        first_person=frozenset(str(w).lower() for w in stories["first_person"]),
+        someone_else=frozenset(str(w).lower() for w in stories["someone_else"]),
+        question_words=frozenset(str(w).lower() for w in stories["question_words"]),
+        telling_findings=frozenset(stories["telling_findings"]),
+        twitch_words=_phrase_pattern(stories["twitch_words"]),
+        joins=_phrase_pattern(two["joins"]),
+        min_question_words=int(two["min_words"]),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def conversation_reading() -> ConversationReading:
+    return _load(READING_FILE)
+
+
+def topic_ids_named(reading: ConversationReading) -> List[Tuple[str, str]]:
+    """Every (where, topic id) the follow-up table names, for checking against the knowledge base."""
+    named = [("defaults", t) for t in reading.defaults.values() if t != SAME]
+    for topic, table in reading.topics.items():
+        named.append(("topics", topic))
+        named.extend((topic, t) for t in table.values() if t != SAME)
+    return named

@@ -1,0 +1,85 @@
+"""Reading a message in the light of the conversation (bot/conversation_reading.py), without a server."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.conversation_reading import conversation_reading, topic_ids_named
+from bot.extract import extract
+from bot.knowledge import knowledge_base
+
+READING = conversation_reading()
+
+
+def test_every_topic_the_follow_up_table_names_exists() -> None:
+    topics = knowledge_base().topics
+    assert [(where, topic) for where, topic in topic_ids_named(READING) if topic not in topics] == []
+
+
+@pytest.mark.parametrize(
+    "text, aspect",
+    [
+        ("is it dangerous?", "danger"),
+        ("which foods have it", "foods"),
+        ("how common is that", "how_common"),
+        ("what causes it", "causes"),
+        ("can they treat it", "treatment"),
+        ("how do doctors test for it?", "tests"),
+        ("does it go away", "duration"),
+        ("does it weaken the muscles", "muscles"),
+        ("how rare?", "how_common"),
+    ],
+)
+def test_a_short_follow_up_is_read_as_its_kind(text: str, aspect: str) -> None:
+    assert READING.follow_up_aspect(text) == aspect
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how is bfs diagnosed?", "thanks", "what about potassium?", "is caffeine dangerous for people with "
+     "heart problems who also drink a lot of energy drinks every day"],
+)
+def test_a_message_with_a_subject_of_its_own_is_not_a_follow_up(text: str) -> None:
+    assert READING.follow_up_aspect(text) is None
+
+
+def test_the_table_says_which_topic_answers_a_follow_up() -> None:
+    assert READING.answering_topic("foods", "magnesium") == "magnesium_foods_forms"
+    assert READING.answering_topic("danger", "bfs") == "bfs"  # `same`
+    assert READING.answering_topic("tests", "als_worry") == "doctor_tests"  # the default
+
+
+def test_switching_subject_is_recognised() -> None:
+    assert READING.switches_subject("what about potassium?")
+    assert READING.switches_subject("and the eyelid one?")
+    assert not READING.switches_subject("my calf keeps twitching")
+
+
+@pytest.mark.parametrize(
+    "text, story",
+    [
+        ("my right thumb has been flickering since monday, i sleep about 5 hours", True),
+        ("thigh jumping on and off for two weeks, no weakness", True),
+        ("I've had a twitchy eyelid for ten days, is that normal?", True),
+        ("why does my eyelid keep jumping?", False),
+        ("can energy drinks cause twitching?", False),
+        ("my dad's arm keeps twitching, should he see someone?", False),
+        ("do swimmers get twitchy calves?", False),
+    ],
+)
+def test_a_persons_own_story_is_told_apart_from_a_question(text: str, story: bool) -> None:
+    assert READING.tells_own_story(text, extract(text).findings) is story
+
+
+@pytest.mark.parametrize(
+    "text, parts",
+    [
+        ("does stress cause twitching? what helps with sleep?", ["does stress cause twitching?",
+                                                               "what helps with sleep?"]),
+        ("can coffee do it and how much is too much", ["can coffee do it", "how much is too much"]),
+        ("my calf twitches. is it serious?", ["is it serious?"]),
+        ("hello there", []),
+    ],
+)
+def test_a_message_is_split_into_its_questions(text: str, parts: list[str]) -> None:
+    assert READING.question_parts(text) == parts
