@@ -1,0 +1,160 @@
+"""Understanding people as they talk (issue 16), measured on held-out sets over a real server: a person's
+own story starts the check-in (answering its question first), a general question gets its FAQ answer, a
+short follow-up is answered about the topic just answered, and two questions in one message both get
+theirs. The figures are printed and gated; the sets were written apart from the training data and are
+checked never to be training examples.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.checkin import check_in
+from bot.knowledge import knowledge_base
+from tests.conftest import ROOT, Assistant
+
+pytestmark = pytest.mark.server
+
+DATA = ROOT / "tests" / "data"
+STORIES = yaml.safe_load((DATA / "stories_heldout.yml").read_text(encoding="utf-8"))
+# The gate, and the set the follow-up table was developed on (its figure is printed, not gated).
+FOLLOW_UPS = yaml.safe_load((DATA / "follow_ups_gate.yml").read_text(encoding="utf-8"))["exchanges"]
+FOLLOW_UPS_DEV = yaml.safe_load((DATA / "follow_ups_dev.yml").read_text(encoding="utf-8"))["exchanges"]
+CHECK_IN_OPENING = check_in().intro.split(".")[0]
+EMERGENCY = "call your emergency number"
+# The figures issue 16 asks for.
+MIN_ROUTING = 0.95
+MIN_FOLLOW_UPS = 0.90
+# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; this commit reaches 0.654 there, so the issue stays
+# open. Until it is reached, this floor keeps what already works from getting worse.
+FOLLOW_UPS_FLOOR = 0.60
+
+
+def training_texts() -> set[str]:
+    texts = set()
+    for path in (ROOT / "data" / "knowledge" / "topics").glob("*.yml"):
+        for topic in yaml.safe_load(path.read_text(encoding="utf-8"))["topics"]:
+            texts.update(example.lower().strip() for example in topic.get("examples") or [])
+    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            for line in str(block.get("examples") or "").splitlines():
+                texts.add(line.strip().removeprefix("- ").lower().strip())
+    return texts
+
+
+def answered_topics(reply: str) -> list[str]:
+    """The topics whose answers the reply gives, in the order given."""
+    kb = knowledge_base()
+    found = [(reply.find(topic.answer), topic.id) for topic in kb.topics.values() if topic.answer in reply]
+    return [topic_id for _, topic_id in sorted(found)]
+
+
+def say(assistant: Assistant, sender: str, text: str) -> str:
+    return Assistant.text(assistant.send(sender, text))
+
+
+def test_no_held_out_message_is_a_training_example() -> None:
+    trained = training_texts()
+    held_out = [item["text"] for item in STORIES["descriptions"] + STORIES["questions"]]
+    held_out += [turn["text"] for exchange in FOLLOW_UPS + FOLLOW_UPS_DEV for turn in exchange["turns"]]
+    assert [text for text in held_out if text.lower().strip() in trained] == []
+
+
+def route(reply: str) -> str:
+    if EMERGENCY in reply:
+        return "emergency"
+    if CHECK_IN_OPENING in reply:
+        return "check-in"
+    return "faq" if answered_topics(reply) else "other"
+
+
+def test_stories_start_the_check_in_and_questions_get_their_answer(assistant: Assistant) -> None:
+    misrouted: list[tuple[str, str, str]] = []
+    unanswered_questions: list[str] = []
+    right_topic = 0
+    for item in STORIES["descriptions"]:
+        reply = say(assistant, f"story-{uuid.uuid4().hex[:10]}", item["text"])
+        if route(reply) not in ("check-in", "emergency"):
+            misrouted.append(("story", item["text"], route(reply)))
+        elif item.get("asks_question") and not answered_topics(reply):
+            unanswered_questions.append(item["text"])
+    for item in STORIES["questions"]:
+        reply = say(assistant, f"question-{uuid.uuid4().hex[:10]}", item["text"])
+        topics = answered_topics(reply)
+        if route(reply) != "faq":
+            misrouted.append(("question", item["text"], route(reply)))
+        right_topic += bool(topics) and topics[0] == item["topic"]
+    total = len(STORIES["descriptions"]) + len(STORIES["questions"])
+    routing = 1 - len(misrouted) / total
+    print(
+        f"\nstories and questions: {routing:.3f} routed right of {total} (minimum {MIN_ROUTING}); "
+        f"questions answered with their topic {right_topic / len(STORIES['questions']):.3f}; stories whose "
+        f"question got an answer first {1 - len(unanswered_questions) / _asking(STORIES):.3f}"
+    )
+    for kind, text, went in misrouted:
+        print(f"  - {kind} went to {went}: {text!r}")
+    assert routing >= MIN_ROUTING
+
+
+def _asking(stories: dict[str, Any]) -> int:
+    return max(1, sum(bool(item.get("asks_question")) for item in stories["descriptions"]))
+
+
+def follow_up_accuracy(assistant: Assistant, exchanges: list[dict[str, Any]], name: str) -> float:
+    """Plays each exchange in a new conversation; the share of follow-ups answered with their topic."""
+    right, wrong = 0, []
+    for exchange in exchanges:
+        sender = f"follow-{uuid.uuid4().hex[:10]}"
+        first, *follow_ups = exchange["turns"]
+        say(assistant, sender, first["text"])
+        for turn in follow_ups:
+            topics = answered_topics(say(assistant, sender, turn["text"]))
+            if topics and topics[-1] == turn["topic"]:
+                right += 1
+            else:
+                wrong.append((exchange["id"], turn["text"], turn["topic"], topics))
+    accuracy = right / (right + len(wrong))
+    print(f"\nfollow-ups, {name}: {accuracy:.3f} answered about the right topic of {right + len(wrong)} in "
+          f"{len(exchanges)} exchanges")
+    for exchange_id, text, expected, got in wrong:
+        print(f"  - {exchange_id}: {text!r} expected {expected}, got {got}")
+    return accuracy
+
+
+def test_short_follow_ups_are_answered_about_the_topic_just_answered(assistant: Assistant) -> None:
+    follow_up_accuracy(assistant, FOLLOW_UPS_DEV, "development set")
+    gate = follow_up_accuracy(assistant, FOLLOW_UPS, f"held-out gate (issue 16 asks {MIN_FOLLOW_UPS})")
+    assert gate >= FOLLOW_UPS_FLOOR
+
+
+@pytest.mark.parametrize(
+    "message, topics",
+    [
+        ("can coffee make my muscles twitch? and what foods have magnesium in them?",
+         ["caffeine", "magnesium_foods_forms"]),
+        ("does stress cause twitching and how much sleep do i need to stop it", ["stress_anxiety", "sleep"]),
+        ("What is a fasciculation? Is BFS dangerous?", ["fasciculations", "bfs"]),
+    ],
+)
+def test_two_questions_in_one_message_are_both_answered_in_order(
+    assistant: Assistant, message: str, topics: list[str]
+) -> None:
+    assert answered_topics(say(assistant, f"two-{uuid.uuid4().hex[:10]}", message)) == topics
+
+
+def test_a_story_with_a_question_answers_it_first_and_keeps_what_it_said(assistant: Assistant) -> None:
+    sender = f"story-{uuid.uuid4().hex[:10]}"
+    reply = say(
+        assistant,
+        sender,
+        "my left calf has been twitching for 3 weeks, i run every morning and drink about 4 coffees a day. "
+        "could the coffee be doing it?",
+    )
+    assert answered_topics(reply)[:1] == ["caffeine"]
+    assert reply.index(knowledge_base().topics["caffeine"].answer) < reply.index(CHECK_IN_OPENING)
+    assert "left calf" in reply and "3 weeks" in reply  # what the check-in understood, to be confirmed
+
