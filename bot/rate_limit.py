@@ -6,9 +6,10 @@ when every bucket it draws on holds that many; otherwise the answer is how many 
 
 A message's cost grows with what is read of it, because reading is what a message costs: on the project's
 2-core machine all of NLU took 10 ms for 60 characters and 590 ms for 5,000 (the most that is read,
-bot.extract.MAX_TEXT_CHARS), about 0.12 ms a character. So a message of up to CHARACTERS_PER_TOKEN characters costs one token, a longer
-one a token for each CHARACTERS_PER_TOKEN characters read (50 for 5,000), and never more than a full bucket:
-a long message from someone who has sent nothing for a while always gets through, and empties the bucket.
+bot.extract.MAX_TEXT_CHARS), about 0.12 ms a character. So a message of up to CHARACTERS_PER_TOKEN
+characters costs one token, a longer one a token for each CHARACTERS_PER_TOKEN characters read (50 for
+5,000), and never more than a full bucket: a long message from someone who has sent nothing for a while
+always gets through, and empties the bucket.
 
 Memory is bounded. A bucket that has refilled is the same as no bucket, so it is forgotten (the least
 recently used first, a couple on every call); since a bucket refills within burst / rate seconds, only the
@@ -131,14 +132,17 @@ class RateLimits:
             drawn.append((self.clients, client))
         return [(buckets, key) for buckets, key in drawn if buckets is not None]
 
+    def wait(self, sender: str, client: Optional[str], cost: float) -> float:
+        """Seconds until a message of this cost would be let in; 0.0 when it would be now."""
+        now, drawn = self.clock(), self._buckets(sender, client)
+        return max((buckets.wait(key, cost, now) for buckets, key in drawn), default=0.0)
+
     def admit(self, sender: str, client: Optional[str], cost: float) -> float:
         """Lets the message in and takes its cost (returns 0.0), or returns the seconds until it would be let
         in and takes nothing."""
-        now, drawn = self.clock(), self._buckets(sender, client)
-        wait = max((buckets.wait(key, cost, now) for buckets, key in drawn), default=0.0)
+        wait = self.wait(sender, client, cost)
         if wait == 0.0:
-            for buckets, key in drawn:
-                buckets.take(key, cost, now)
+            self.admit_anyway(sender, client, cost)
         return wait
 
     def admit_anyway(self, sender: str, client: Optional[str], cost: float) -> None:
@@ -148,30 +152,36 @@ class RateLimits:
             buckets.take(key, cost, now)
 
 
-def _allowance(environ: Mapping[str, str], burst_name: str, rate_name: str) -> Optional[Allowance]:
+def _allowance(burst: tuple[str, Optional[str]], rate: tuple[str, Optional[str]]) -> Optional[Allowance]:
+    """The allowance of a (variable name, value) for the burst and one for the rate; None when it is off."""
     values = []
-    for name in (burst_name, rate_name):
-        raw = environ.get(name, "").strip()
+    for name, raw in (burst, rate):
+        raw = (raw or "").strip()
         try:
             values.append(float(raw) if raw else DEFAULTS[name])
         except ValueError:
             raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    burst, per_minute = values
-    if per_minute == 0:
+    if values[1] == 0:
         return None  # this limit is off
     try:
-        return Allowance(burst, per_minute)
+        return Allowance(*values)
     except ValueError:
-        problem = f"{burst_name} must be at least 1 and {rate_name} positive (0 turns it off)"
+        problem = f"{burst[0]} must be at least 1 and {rate[0]} positive (0 turns it off)"
         raise ValueError(problem) from None
 
 
 def limits_from_environment(environ: Mapping[str, str]) -> RateLimits:
-    """The limits TWITCHCHECK_SENDER_BURST, _SENDER_PER_MINUTE, _CLIENT_BURST and _CLIENT_PER_MINUTE set, each
-    defaulting to DEFAULTS; a rate of 0 turns that limit off. A value that is not a number fails loudly."""
+    """The limits these variables set, each defaulting to DEFAULTS; a rate of 0 turns that limit off. A value
+    that is not a number fails loudly."""
     return RateLimits(
-        _allowance(environ, SENDER_BURST, SENDER_PER_MINUTE),
-        _allowance(environ, CLIENT_BURST, CLIENT_PER_MINUTE),
+        _allowance(
+            (SENDER_BURST, environ.get("TWITCHCHECK_SENDER_BURST")),
+            (SENDER_PER_MINUTE, environ.get("TWITCHCHECK_SENDER_PER_MINUTE")),
+        ),
+        _allowance(
+            (CLIENT_BURST, environ.get("TWITCHCHECK_CLIENT_BURST")),
+            (CLIENT_PER_MINUTE, environ.get("TWITCHCHECK_CLIENT_PER_MINUTE")),
+        ),
     )
 
 

@@ -8,7 +8,8 @@ gets an HTML error page unless it is labelled as JSON. Here such a request gets 
 large) and a JSON object saying what is wrong, and nothing is stored. The body is read as JSON whatever its
 Content-Type, as Rasa does, so `curl -d '{"sender": ..., "message": ...}'` (sent as a form) keeps working.
 
-A request that can be read is handled as before: every message, even an empty one, is stored and answered,
+A request over the fair-use limits gets 429 with Retry-After (components/fair_use.py). A request that can be
+read is handled as before: every message, even an empty one, is stored and answered,
 read as every channel reads it (components/reading.py: malformed payloads and Rasa's conversation controls as
 words, an over-long message from its beginning, an apology instead of silence when handling fails).
 """
@@ -27,6 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from components.fair_use import refused_request
 from components.reading import handle_carefully
 
 # Room for a 20,000-character message even when every character is escaped in JSON (12 bytes for an emoji),
@@ -100,7 +102,8 @@ class RestChannel(RestInput):
             input_channel=fields.get("input_channel") or self.name(),
             metadata=fields.get("metadata"),
         )
-        await handle_carefully(message, on_new_message, getattr(request.app.ctx, "agent", None))
+        agent = getattr(request.app.ctx, "agent", None)
+        await handle_carefully(message, on_new_message, agent, admitted=True)  # limits: see receive()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -121,6 +124,9 @@ class RestChannel(RestInput):
                 fields = read_request(request.body)
             except UnreadableRequest as problem:
                 return response.json({"error": str(problem)}, status=problem.status)
+            too_many = await refused_request(request, fields["message"], fields["sender"])
+            if too_many is not None:
+                return too_many  # 429: over the fair-use limits, not stored (components/fair_use.py)
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 return response.stream(
                     self._streamed(request, on_new_message, fields), content_type="text/event-stream"
