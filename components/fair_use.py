@@ -72,6 +72,7 @@ class _Lane:
 
     waiting: List[Tuple[float, int, str, asyncio.Future]] = field(default_factory=list)
     free_at: float = 0.0
+    screening: Optional[asyncio.Task] = None  # kept: the loop holds only a weak reference to a task
 
 
 class FairUse:
@@ -108,7 +109,7 @@ class FairUse:
         if lane is None:
             lane = self._lanes[key] = _Lane()
             logger.info("messages over the fair-use limit: screened, and turned away unless urgent")
-            asyncio.ensure_future(self._screen(key, lane))
+            lane.screening = asyncio.ensure_future(self._screen(key, lane))
         heapq.heappush(lane.waiting, (cost, next(self._order), reading, future))
         return await future
 

@@ -8,10 +8,11 @@ gets an HTML error page unless it is labelled as JSON. Here such a request gets 
 large) and a JSON object saying what is wrong, and nothing is stored. The body is read as JSON whatever its
 Content-Type, as Rasa does, so `curl -d '{"sender": ..., "message": ...}'` (sent as a form) keeps working.
 
-A request over the fair-use limits gets 429 with Retry-After (components/fair_use.py). A request that can be
-read is handled as before: every message, even an empty one, is stored and answered,
+A request that can be read is handled as before: every message, even an empty one, is stored and answered,
 read as every channel reads it (components/reading.py: malformed payloads and Rasa's conversation controls as
 words, an over-long message from its beginning, an apology instead of silence when handling fails).
+
+A request over the fair-use limits gets 429 with Retry-After instead, unstored (components/fair_use.py).
 """
 
 from __future__ import annotations

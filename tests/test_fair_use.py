@@ -215,3 +215,7 @@ def test_the_web_chat_asks_a_person_to_slow_down_and_still_meets_an_emergency(li
     assert not limited.stored_anywhere(marker)
     first = replies[SENDER_MESSAGES + 1][0].get("text") or ""
     assert not problems(EMERGENCY_FIRST, first), (problems(EMERGENCY_FIRST, first), replies[-1])
+    # A new session from the same address draws on the same client allowance: one message is left of it
+    # (three answered, the emergency taken too), so its second is refused though the session has sent one.
+    answered, refused = asyncio.run(widget_says(limited.url, "hello", "thanks", source="127.0.0.7"))
+    assert slow_down() not in text_of(answered) and [reply.get("text") for reply in refused] == [slow_down()]
