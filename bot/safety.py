@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from bot.emergency import compile_phrases
+from bot.emergency import compile_phrases, screen_message
 from bot.negation import Negation, negation
 from bot.spelling import Speller, safety_speller
 
@@ -138,6 +138,10 @@ class SafetyScreen:
         concerns = sorted({*reading.concerns, MEDICINE_CHANGE}, key=CONCERNS.index)
         return replace(reading, concerns=tuple(concerns))
 
+    def in_crisis(self, text: str) -> bool:
+        """The person is in crisis: what `screen(text)` raises as CRISIS, for less than the whole screen."""
+        return self._affirmed(self.crisis, self.speller.normalise(text))
+
     def about_twitching(self, text: str) -> bool:
         """The message talks of twitching or muscles (data/safety_screen.yml, `twitch_words`)."""
         return bool(self.twitch_words.search(self.speller.normalise(text)))
@@ -246,3 +250,8 @@ def screen(text: str, last_topic: str | None = None) -> SafetyReading:
     knowledge-base topic answered just before, lets a bare "should I stop them?" count as a medicine question
     after an answer about medicines."""
     return safety_screen().screen(text, last_topic)
+
+
+def must_be_met_at_once(text: str) -> bool:
+    """An emergency (bot/emergency.py) or a person in crisis: what no limit may hold back or turn away."""
+    return bool(screen_message(text)) or safety_screen().in_crisis(text)

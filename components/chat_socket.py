@@ -15,7 +15,8 @@
 - A malformed message (no data, not an object, no text, text that is not a string) gets a clear reply
   instead of an exception in the server log and silence in the widget.
 - A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
-  conversation controls as words, an over-long message from its beginning, an apology instead of silence.
+  conversation controls as words, an over-long message from its beginning, an apology instead of silence,
+  and limited per session and per client address (components/fair_use.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.identity import WebSessions
+from components.fair_use import client_of_socket
 from components.reading import handle_carefully, running_agent
 
 logger = logging.getLogger(__name__)
@@ -125,6 +127,7 @@ class ChatSocket(SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else None,
             )
-            await handle_carefully(message, on_new_message, running_agent())
+            client = client_of_socket(sio, sid, self.namespace)
+            await handle_carefully(message, on_new_message, running_agent(), client=client)
 
         return socket_blueprint

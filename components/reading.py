@@ -24,6 +24,9 @@ When what should be read differs from the message, the channel gives Rasa the pa
 the message (UserMessage.parse_data), and Rasa stores the message in full with that parse.
 
 If handling a message fails, the person gets an apology (SORRY) instead of Rasa's silence.
+
+Before any of that, a message over the fair-use limits is turned away with a polite note, unread and
+unstored, unless it describes an emergency or a crisis (components/fair_use.py).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from sanic.exceptions import SanicException
 
 from bot.emergency import IF_URGENT
 from bot.extract import MAX_TEXT_CHARS
+from components.fair_use import turned_away
 
 logger = logging.getLogger(__name__)
 
@@ -114,11 +118,19 @@ async def with_reading(agent: Optional[Agent], message: UserMessage) -> UserMess
 
 
 async def handle_carefully(
-    message: UserMessage, on_new_message: OnNewMessage, agent: Optional[Agent]
+    message: UserMessage,
+    on_new_message: OnNewMessage,
+    agent: Optional[Agent],
+    client: Optional[str] = None,
+    admitted: bool = False,
 ) -> None:
     """Hands `message` to Rasa (`on_new_message`, a channel's callback) to be read as described above; then
-    says so if only its beginning was read, or apologises if it could not be answered."""
+    says so if only its beginning was read, or apologises if it could not be answered. `client` is the
+    address it came from, where that is a person's (fair_use.client_of); `admitted`, that the channel has
+    already applied the limits itself (REST, whose 429 must come before a streamed response starts)."""
     output, sender = message.output_channel, message.sender_id
+    if not admitted and await turned_away(message, client):
+        return
     try:
         await on_new_message(await with_reading(agent, message))
     except CancelledError:

@@ -18,11 +18,14 @@ the default namespace. Replies name the sender as the caller named it.
 A request that can be read is handled as before: every message, even an empty one, is stored and answered,
 read as every channel reads it (components/reading.py: malformed payloads and Rasa's conversation controls as
 words, an over-long message from its beginning, an apology instead of silence when handling fails).
+
+A request over the fair-use limits gets 429 with Retry-After instead, unstored (components/fair_use.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import os
@@ -37,6 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot.identity import DEFAULT_NAMESPACE, MAX_REST_SENDER_CHARS, RestTokens, rest_id
+from components.fair_use import refused_request
 from components.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
@@ -50,7 +54,6 @@ BODY_HEADROOM_BYTES = 64_000
 # Rasa's SQL tracker store keeps the conversation id in a VARCHAR(255), prefix included (bot/identity.py).
 MAX_SENDER_CHARS = MAX_REST_SENDER_CHARS
 OPEN_ON_LOOPBACK = "TWITCHCHECK_REST_OPEN_ON_LOOPBACK"
-LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 # Headers a proxy adds: a request that came through one is not "from this machine", whatever its socket says.
 FORWARDED_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 UNAUTHORIZED = (
@@ -106,7 +109,11 @@ def as_sent_to(sender: str, reply: Dict[str, Any]) -> Dict[str, Any]:
 
 def from_this_machine(request: Request) -> bool:
     """Sent from loopback straight to Rasa, not relayed by a proxy on this machine."""
-    return request.ip in LOOPBACK and not any(header in request.headers for header in FORWARDED_HEADERS)
+    try:
+        loopback = ipaddress.ip_address(request.ip).is_loopback
+    except ValueError:
+        loopback = False
+    return loopback and not any(header in request.headers for header in FORWARDED_HEADERS)
 
 
 class RestChannel(RestInput):
@@ -153,7 +160,8 @@ class RestChannel(RestInput):
             input_channel=fields.get("input_channel") or self.name(),
             metadata=fields.get("metadata"),
         )
-        await handle_carefully(message, on_new_message, getattr(request.app.ctx, "agent", None))
+        agent = getattr(request.app.ctx, "agent", None)
+        await handle_carefully(message, on_new_message, agent, admitted=True)  # limits: see receive()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -179,6 +187,10 @@ class RestChannel(RestInput):
                 fields = {**read_request(request.body), "namespace": namespace}
             except UnreadableRequest as problem:
                 return response.json({"error": str(problem)}, status=problem.status)
+            conversation = rest_id(namespace, fields["sender"])
+            too_many = await refused_request(request, fields["message"], conversation)
+            if too_many is not None:
+                return too_many  # 429: over the fair-use limits, not stored (components/fair_use.py)
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 return response.stream(
                     self._streamed(request, on_new_message, fields), content_type="text/event-stream"

@@ -8,9 +8,19 @@ if a bot cannot be trained or started.
 
 TwitchCheck runs twice: as `make run` runs it (SQLite, one Rasa process) and as it is served (PostgreSQL,
 Redis locks, two Sanic workers), skipped where PostgreSQL or Redis cannot be reached. The stock bot runs as
-`rasa init` makes it: in-memory conversations, one process, no action server.
+`rasa init` makes it: in-memory conversations, one process, no action server. The virtual users type at
+machine speed from one address, so these runs have the test servers' fair-use limits (scripts/stack.py):
+every message goes through the limiter, none is turned away.
+
+Fair use under a flood, as `make run` runs it: people, each at a loopback address of their own, ask a
+question every few seconds, first alone and then while one client at another address (127.0.0.2: every
+127.x address is this machine, as distinct to the server as two hosts) keeps 16 messages of 5,000
+characters in flight, ignoring Retry-After. Once with no limits (the attack) and once with the default
+limits; it prints the people's median reply quiet and under the flood, the ratio, and the flood's requests
+answered and refused with 429.
 
     .venv/bin/python -m scripts.bench [--seconds 20] [--users 1,10,50] [--turns 200] [--long 3]
+                                      [--flood-seconds 20]
 """
 
 from __future__ import annotations
@@ -35,7 +45,17 @@ import redis
 import sqlalchemy as sa
 from rasa.cli import scaffold
 
-from scripts.load import Conversation, LoadResult, drive, long_conversation, mix
+from bot.rate_limit import CLIENT_BURST, CLIENT_PER_MINUTE, SENDER_BURST, SENDER_PER_MINUTE
+from scripts.load import (
+    Conversation,
+    FloodResult,
+    LoadResult,
+    drive,
+    flood,
+    long_conversation,
+    mix,
+    people,
+)
 from scripts.stack import RASA, ROOT, Stack, free_port, wait_until_up
 
 RESULTS = ROOT / "results" / "bench.json"
@@ -43,6 +63,18 @@ POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 BENCH_DATABASE = "twitchcheck_bench"
 WARM_UP_SECONDS = 8.0  # new Sanic workers answer their first turns slowly; 3 s left that in the figures
+# The flood: one client, 16 long messages in flight, while PEOPLE people each ask a question every
+# PERSON_EVERY_SECONDS (within the default per-sender allowance of one every 2 s), each from 127.0.1.x.
+FLOOD_ADDRESS = "127.0.0.2"
+FLOOD_PARALLEL = 16
+FLOOD_CHARACTERS = 5_000
+PEOPLE = 10
+PERSON_EVERY_SECONDS = 2.5
+# As `make run` runs it: empty means the defaults of bot/rate_limit.py.
+# As scripts/run.sh: REST callers on this machine need no token (the flood and the people are each at a
+# loopback address of their own).
+MAKE_RUN_ENV = {"TWITCHCHECK_REST_OPEN_ON_LOOPBACK": "1"}
+DEFAULT_LIMITS = {SENDER_BURST: "", SENDER_PER_MINUTE: "", CLIENT_BURST: "", CLIENT_PER_MINUTE: ""}
 QUIET_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -76,6 +108,24 @@ class Level:
 
 
 @dataclass
+class FloodFigure:
+    limits: str
+    quiet_p50_ms: float
+    flood_p50_ms: float
+    quiet_p95_ms: float
+    flood_p95_ms: float
+    people_replies: int  # timed replies, quiet and under the flood
+    people_errors: int
+    flood_answered: int
+    flood_refused: int
+    flood_errors: int
+
+    @property
+    def ratio(self) -> float:
+        return self.flood_p50_ms / self.quiet_p50_ms
+
+
+@dataclass
 class Measured:
     bot: str
     training_seconds: float = float("nan")
@@ -87,6 +137,7 @@ class Measured:
     early_turns_ms: float = float("nan")  # median of turns 2-11
     late_turns_ms: float = float("nan")  # median of the last 10 turns
     long_unanswered: int = 0  # turns of the long conversations that got no reply
+    floods: List[FloodFigure] = field(default_factory=list)
     skipped: Optional[str] = None
 
     def level(self, users: int) -> Optional[Level]:
@@ -217,6 +268,44 @@ def run_load(
     )
 
 
+def measure_flood(url: str, limits: str, args: argparse.Namespace) -> FloodFigure:
+    """The people's reply times alone, then under one client's flood (see the module docstring)."""
+    seconds = args.flood_seconds
+
+    async def scenario() -> tuple[LoadResult, LoadResult, FloodResult]:
+        await people(url, PEOPLE, WARM_UP_SECONDS / 2, PERSON_EVERY_SECONDS)
+        quiet = await people(url, PEOPLE, seconds, PERSON_EVERY_SECONDS)
+        attack = asyncio.ensure_future(
+            flood(url, FLOOD_ADDRESS, FLOOD_PARALLEL, seconds + 2, FLOOD_CHARACTERS)
+        )
+        await asyncio.sleep(2)  # the flood under way
+        flooded = await people(url, PEOPLE, seconds, PERSON_EVERY_SECONDS)
+        return quiet, flooded, await attack
+
+    quiet, flooded, attack = asyncio.run(scenario())
+    figure = FloodFigure(
+        limits,
+        quiet.percentile(50),
+        flooded.percentile(50),
+        quiet.percentile(95),
+        flooded.percentile(95),
+        len(quiet.latencies_ms) + len(flooded.latencies_ms),
+        quiet.errors + flooded.errors,
+        attack.answered,
+        attack.refused,
+        attack.errors,
+    )
+    f = figure
+    print(
+        f"  flood, {limits}: people's median {f.quiet_p50_ms:.0f} ms quiet, {f.flood_p50_ms:.0f} ms under "
+        f"the flood (x{f.ratio:.2f}; p95 {f.quiet_p95_ms:.0f} / {f.flood_p95_ms:.0f} ms), errors "
+        f"{f.people_errors}; flood answered {f.flood_answered}, refused {f.flood_refused}, errors "
+        f"{f.flood_errors} ({attack.first_error or 'none'})",
+        flush=True,
+    )
+    return figure
+
+
 def bench_stock(workdir: Path, args: argparse.Namespace) -> Measured:
     measured = Measured("stock rasa init")
     project = stock_project(workdir)
@@ -233,7 +322,13 @@ def bench_stock(workdir: Path, args: argparse.Namespace) -> Measured:
 
 
 def bench_twitchcheck(
-    name: str, workdir: Path, model: Path, database_url: str, env: Dict[str, str], args: argparse.Namespace
+    name: str,
+    workdir: Path,
+    model: Path,
+    database_url: str,
+    env: Dict[str, str],
+    args: argparse.Namespace,
+    with_floods: bool = False,
 ) -> Measured:
     measured = Measured(name)
     stack = Stack(workdir, database_url, env=env, model=model, name=f"-{uuid.uuid4().hex[:6]}")
@@ -245,8 +340,21 @@ def bench_twitchcheck(
         measured.startup_seconds = time.perf_counter() - started
         run_load(stack.url, mix("twitchcheck"), args, measured, assistant.headers)
         measured.peak_memory_mb = peak_memory_mb(stack.processes())
+        if with_floods and args.flood_seconds > 0:
+            # This server's limits are the test servers' (far above machine speed): the attack, unlimited.
+            measured.floods.append(measure_flood(stack.url, "no limits", args))
     finally:
         stack.stop()
+    if with_floods and args.flood_seconds > 0:
+        database = f"sqlite:///{workdir / f'flood-{uuid.uuid4().hex[:6]}.db'}"
+        env = {**MAKE_RUN_ENV, **DEFAULT_LIMITS}
+        limited = Stack(workdir, database, env=env, model=model, name=f"-{uuid.uuid4().hex[:6]}")
+        try:
+            limited.start()
+            first_reply(limited.url)
+            measured.floods.append(measure_flood(limited.url, "default limits", args))
+        finally:
+            limited.stop()
     return measured
 
 
@@ -296,6 +404,22 @@ def print_table(results: List[Measured], users: Sequence[int], turns: int) -> No
     for m in results:
         if m.skipped:
             print(f"\n{m.bot}: skipped ({m.skipped})")
+    for m in ran:
+        if m.floods:
+            print(
+                f"\nFair use under a flood ({m.bot}): {PEOPLE} people, each asking a question every "
+                f"{PERSON_EVERY_SECONDS} s from an address of their own, alone and while one client keeps "
+                f"{FLOOD_PARALLEL} messages of {FLOOD_CHARACTERS:,} characters in flight:\n"
+            )
+            print("| | people's median reply, quiet / under the flood | ratio | p95 quiet / under the flood "
+                  "| people's errors | flood requests answered / refused (429) |")
+            print("|---|---|---|---|---|---|")
+            for f in m.floods:
+                print(
+                    f"| {f.limits} | {f.quiet_p50_ms:.0f} / {f.flood_p50_ms:.0f} ms | x{f.ratio:.1f} | "
+                    f"{f.quiet_p95_ms:.0f} / {f.flood_p95_ms:.0f} ms | {f.people_errors} | "
+                    f"{f.flood_answered} / {f.flood_refused} |"
+                )
     stock = next((m for m in ran if m.bot.startswith("stock")), None)
     if stock is None:
         return
@@ -325,6 +449,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--users", type=lambda s: [int(n) for n in s.split(",")], default=[1, 10, 50])
     parser.add_argument("--turns", type=int, default=200, help="turns of each long conversation")
     parser.add_argument("--long", type=int, default=3, help="how many long conversations")
+    parser.add_argument(
+        "--flood-seconds", type=float, default=20.0, help="each phase of the flood figure (0: none)"
+    )
     args = parser.parse_args(argv)
 
     results: List[Measured] = []
@@ -337,7 +464,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         model = workdir / "model" / "model.tar.gz"
         print("TwitchCheck as make run runs it (SQLite, one process):", flush=True)
         made = bench_twitchcheck(
-            "TwitchCheck, make run", workdir, model, f"sqlite:///{workdir / 'bench.db'}", {}, args
+            "TwitchCheck, make run",
+            workdir,
+            model,
+            f"sqlite:///{workdir / 'bench.db'}",
+            MAKE_RUN_ENV,
+            args,
+            with_floods=True,
         )
         made.training_seconds = training
         results.append(made)

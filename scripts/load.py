@@ -8,6 +8,7 @@ to having all of its replies (the REST channel answers once the turn is over).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import itertools
 import random
 import statistics
@@ -19,6 +20,8 @@ from typing import Dict, Iterator, List, Optional, Sequence
 
 import aiohttp
 import yaml
+
+from bot.safety import must_be_met_at_once
 
 ROOT = Path(__file__).resolve().parent.parent
 MIX = Path(__file__).with_name("load_mix.yml")
@@ -156,3 +159,84 @@ async def long_conversation(
 
 def median_ms(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+async def people(
+    url: str, count: int, seconds: float, every: float, first_address: str = "127.0.1.1"
+) -> LoadResult:
+    """`count` people, each at a loopback address of their own (127.0.1.1, ...) and in a conversation of their
+    own, each asking a held-out FAQ question every `every` seconds, as people type: not a closed loop. Only
+    replies that come within `seconds` are timed; a refused or failed message is an error."""
+    questions = faq_questions()
+    base = ipaddress.ip_address(first_address)
+    result = LoadResult(users=count, seconds=seconds)
+    deadline = time.perf_counter() + seconds
+
+    async def person(index: int) -> None:
+        rng = random.Random(index)
+        connector = aiohttp.TCPConnector(local_addr=(str(base + index), 0))
+        sender = f"person-{uuid.uuid4().hex[:12]}"
+        timeout = aiohttp.ClientTimeout(total=120)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            await asyncio.sleep(every * index / count)  # spread out, as people are
+            while (started := time.perf_counter()) < deadline:
+                try:
+                    await send(session, url, sender, rng.choice(questions))
+                except Exception as error:  # counted and shown, never fatal to the run
+                    result.errors += 1
+                    result.first_error = result.first_error or f"{type(error).__name__}: {error}"
+                else:
+                    if time.perf_counter() <= deadline:
+                        result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                await asyncio.sleep(max(0.0, started + every - time.perf_counter()))
+
+    await asyncio.gather(*(person(i) for i in range(count)))
+    return result
+
+
+@dataclass
+class FloodResult:
+    answered: int = 0
+    refused: int = 0  # 429, over the fair-use limits
+    errors: int = 0
+    first_error: Optional[str] = None
+
+
+async def flood(url: str, source: str, parallel: int, seconds: float, characters: int) -> FloodResult:
+    """One client, at the loopback address `source`, keeping `parallel` long messages in flight for `seconds`:
+    each of `characters` characters, held-out questions in a different order each time, from a new sender,
+    sent again as soon as the last is answered or refused (Retry-After ignored). What is still in flight at
+    the end is abandoned. None describes an emergency or a crisis (those are let through any limit, so a
+    flood of them is another attack: fair use cannot stop it, nginx's limits must)."""
+    result = FloodResult()
+    # Whole questions as sentences: random words together can read as an emergency ("jaw ... locked").
+    plain = [question.rstrip("?.! ") + ". " for question in faq_questions()]
+    plain = [sentence for sentence in plain if not must_be_met_at_once(sentence)]
+    connector = aiohttp.TCPConnector(local_addr=(source, 0), limit=parallel)
+
+    async def attacker(index: int, session: aiohttp.ClientSession) -> None:
+        rng = random.Random(index)
+        while True:
+            text = "".join(rng.choices(plain, k=characters // 20))[:characters]
+            body = {"sender": f"flood-{uuid.uuid4().hex[:12]}", "message": text}
+            try:
+                async with session.post(f"{url}/webhooks/rest/webhook", json=body) as response:
+                    await response.read()
+                    if response.status == 200:
+                        result.answered += 1
+                    elif response.status == 429:
+                        result.refused += 1
+                    else:
+                        raise RuntimeError(f"HTTP {response.status}")
+            except Exception as error:  # counted, never fatal
+                result.errors += 1
+                result.first_error = result.first_error or f"{type(error).__name__}: {error}"
+
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        attackers = [asyncio.ensure_future(attacker(i, session)) for i in range(parallel)]
+        await asyncio.sleep(seconds)
+        for task in attackers:
+            task.cancel()
+        await asyncio.gather(*attackers, return_exceptions=True)
+    return result

@@ -89,6 +89,13 @@ ATTACKS = {
     "a pickled model that runs code when loaded": [
         "tests/bot/test_text_classifier.py::test_a_model_file_that_would_run_code_is_refused_and_runs_nothing",
     ],
+    "one client's flood of long messages slowing everyone, and every new sender stored": [
+        "tests/test_fair_use.py::test_a_flood_from_one_client_gets_429_with_retry_after_and_a_reason",
+        "tests/test_fair_use.py::test_nothing_of_a_refused_flood_is_stored",
+        "tests/test_fair_use.py::test_a_person_at_another_address_is_answered_during_the_flood",
+        "tests/test_fair_use.py::test_a_client_cannot_escape_its_limit_by_writing_a_forwarded_address",
+        "tests/test_fair_use.py::test_the_web_chat_asks_a_person_to_slow_down_and_still_meets_an_emergency",
+    ],
     "a body of megabytes buffered before the size check": [
         "tests/test_bad_input.py::test_a_body_of_megabytes_is_refused_before_it_is_buffered",
         "tests/test_telegram.py::test_a_body_over_a_megabyte_is_refused_before_it_is_read",

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Optional, Union
 
+import aiohttp
 import pytest
 import socketio
 
@@ -33,10 +34,14 @@ QUIET_SECONDS = 2.0  # a reply is complete once nothing more has come for this l
 TIMEOUT_SECONDS = 60.0
 
 
-async def widget_says(url: str, *messages: Union[str, Raw]) -> list[list[dict[str, Any]]]:
+async def widget_says(
+    url: str, *messages: Union[str, Raw], source: Optional[str] = None
+) -> list[list[dict[str, Any]]]:
     """Opens a session as the widget does, sends each message in turn (text as the widget sends it) and
-    returns the replies to each."""
-    client = socketio.AsyncClient(reconnection=False)
+    returns the replies to each. `source` is the loopback address to connect from (127.0.0.2, ...), for a
+    client of its own."""
+    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(source, 0))) if source else None
+    client = socketio.AsyncClient(reconnection=False, **({"http_session": http} if http else {}))
     replies: asyncio.Queue = asyncio.Queue()
     confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
     client.on("bot_uttered", replies.put_nowait)
@@ -66,6 +71,8 @@ async def widget_says(url: str, *messages: Union[str, Raw]) -> list[list[dict[st
         return answers
     finally:
         await client.disconnect()
+        if http is not None:
+            await http.close()
 
 
 def text_of(replies: list[dict[str, Any]]) -> str:

@@ -7,6 +7,7 @@ No Rasa is started; nginx runs in front of stand-in backends that answer with th
 
 from __future__ import annotations
 
+import http.client
 import http.server
 import importlib.util
 import os
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from functools import cache
 from pathlib import Path
@@ -161,8 +163,16 @@ def rasa_reads(name: str) -> bool:
     return any(needle in path.read_text(errors="replace") for path in package.rglob("*.py"))
 
 
+def sanic_reads(name: str) -> bool:
+    """Whether Sanic reads the variable into its configuration: SANIC_ and one of its settings, as
+    SANIC_PROXIES_COUNT (Sanic loads every SANIC_ variable when Rasa creates its app)."""
+    from sanic.config import DEFAULT_CONFIG
+
+    return name.startswith("SANIC_") and name.removeprefix("SANIC_") in DEFAULT_CONFIG
+
+
 def read_by_app(name: str) -> bool:
-    return name in variables_the_app_reads() or rasa_reads(name)
+    return name in variables_the_app_reads() or rasa_reads(name) or sanic_reads(name)
 
 
 # --- Every file parses ----------------------------------------------------------------------------------
@@ -376,6 +386,8 @@ class NamedBackend(http.server.ThreadingHTTPServer):
                 body = name.encode()
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
+                # What the app behind nginx would read the client's address from.
+                self.send_header("X-Seen-Forwarded-For", self.headers.get("X-Forwarded-For", ""))
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -470,6 +482,64 @@ def test_nginx_logs_no_summary_token(nginx_in_front: dict[str, Any]) -> None:
     log = nginx_in_front["log"].read_text()
     assert "/webhooks/summary/<token>" in log
     assert token not in log and "download=1" not in log and "127.0.0.1 -" not in log
+
+
+def post_from(
+    url: str, source: str, path: str, count: int, headers: dict[str, str] | None = None
+) -> list[http.client.HTTPResponse]:
+    """`count` POSTs to `path` one after another over one connection from the loopback address `source`
+    (every 127.x address is this machine: a client of its own)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=10, source_address=(source, 0)
+    )
+    answers = []
+    try:
+        for _ in range(count):
+            connection.request("POST", path, b'{"sender":"a","message":"hi"}', headers or {})
+            answer = connection.getresponse()
+            answer.read()
+            answers.append(answer)
+    finally:
+        connection.close()
+    return answers
+
+
+def test_nginx_turns_a_flood_from_one_address_away_but_not_others_nor_the_platforms(
+    nginx_in_front: dict[str, Any],
+) -> None:
+    url = nginx_in_front["public"]
+    flood = [answer.status for answer in post_from(url, "127.0.0.2", "/webhooks/rest/webhook", 300)]
+    # A burst of 100 gets through at once, as the app's own limits would let far fewer (they decide first).
+    assert flood[:100] == [200] * 100 and 429 in flood
+    assert [answer.status for answer in post_from(url, "127.0.0.1", "/webhooks/rest/webhook", 5)] == [200] * 5
+    # Slack and Telegram send everyone's messages from their own servers: never limited by address.
+    for platform in ("slack", "telegram"):
+        statuses = {a.status for a in post_from(url, "127.0.0.3", f"/webhooks/{platform}/webhook", 300)}
+        assert statuses == {200}, platform
+
+
+def test_behind_nginx_the_app_knows_a_client_by_the_address_nginx_saw(nginx_in_front: dict[str, Any]) -> None:
+    from sanic.compat import Header
+    from sanic.config import Config
+    from sanic.headers import parse_xforwarded
+
+    # A client that writes its own X-Forwarded-For cannot pass for someone else: nginx appends the address it
+    # saw, and the Rasa services trust exactly that one proxy (SANIC_PROXIES_COUNT; the ingress controller
+    # sets the header alike).
+    [answer] = post_from(
+        nginx_in_front["public"], "127.0.0.4", "/webhooks/rest/webhook", 1, {"X-Forwarded-For": "203.0.113.9"}
+    )
+    arrived = Header({"X-Forwarded-For": answer.getheader("X-Seen-Forwarded-For")})
+    trusted = {
+        f"compose {name}": service["environment"]["SANIC_PROXIES_COUNT"]
+        for name, service in services_running("rasa").items()
+    }
+    trusted["ConfigMap"] = k8s("ConfigMap")["twitchcheck-config"]["data"]["SANIC_PROXIES_COUNT"]
+    for where, proxies in trusted.items():
+        config = Config(env_prefix=None)  # as Rasa's Sanic app reads SANIC_PROXIES_COUNT
+        config.PROXIES_COUNT = int(proxies)
+        assert (parse_xforwarded(arrived, config) or {}).get("for") == "127.0.0.4", where
 
 
 # --- Kubernetes -----------------------------------------------------------------------------------------
@@ -851,3 +921,26 @@ def test_the_ingress_does_not_log_summary_downloads() -> None:
     assert summary["metadata"]["annotations"]["nginx.ingress.kubernetes.io/enable-access-log"] == "false"
     [path] = [p for rule in summary["spec"]["rules"] for p in rule["http"]["paths"]]
     assert path["path"] == "/webhooks/summary"
+
+
+LIMITS = ("limit-rps", "limit-burst-multiplier", "limit-connections")
+
+
+def test_every_route_people_reach_is_limited_per_address_and_the_platform_webhooks_are_not() -> None:
+    routes = {
+        path["path"]: ingress
+        for ingress in k8s("Ingress").values()
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    platforms = {"/webhooks/slack", "/webhooks/telegram"}
+    assert platforms < set(routes)
+    for path, ingress in routes.items():
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "1m", path
+        limited = {name for name in LIMITS if f"nginx.ingress.kubernetes.io/{name}" in annotations}
+        assert limited == (set() if path in platforms else set(LIMITS)), path
+    # The platforms' Ingress routes nothing else: no other path escapes the limits through it.
+    assert {p for p, ingress in routes.items() if ingress["metadata"]["name"] == "twitchcheck-platforms"} == (
+        platforms
+    )

@@ -8,7 +8,7 @@ import asyncio
 
 from aiohttp import web
 
-from scripts.load import Conversation, drive, long_conversation
+from scripts.load import Conversation, FloodResult, LoadResult, drive, flood, long_conversation, people
 from tests.conftest import free_port
 
 SILENT_ON = "no"
@@ -57,3 +57,38 @@ def test_load_counts_turns_without_a_reply_apart_from_errors() -> None:
 
     answered, unanswered, errors = asyncio.run(scenario())
     assert errors == 0 and unanswered > 0 and answered > unanswered
+
+
+async def serve_refusing_bot(port: int) -> web.AppRunner:
+    """Answers a message from 127.0.0.2 with 429, as the fair-use limits answer a flood; others with "ok"."""
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        if request.remote == "127.0.0.2":
+            return web.json_response({"error": "slow down"}, status=429, headers={"Retry-After": "5"})
+        return web.json_response([{"recipient_id": body["sender"], "text": "ok"}])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+def test_a_flood_counts_what_was_refused_and_people_are_timed_from_addresses_of_their_own() -> None:
+    async def scenario() -> tuple[FloodResult, LoadResult]:
+        port = free_port()
+        runner = await serve_refusing_bot(port)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            attack = asyncio.ensure_future(flood(url, "127.0.0.2", parallel=4, seconds=1.0, characters=5_000))
+            timed = await people(url, count=3, seconds=1.0, every=0.2)
+            return await attack, timed
+        finally:
+            await runner.cleanup()
+
+    attack, timed = asyncio.run(scenario())
+    assert attack.refused > 0 and attack.answered == 0 and attack.errors == 0
+    # Three people asking every 0.2 s for a second, never refused (they are not at 127.0.0.2).
+    assert timed.errors == 0 and 3 <= len(timed.latencies_ms) <= 18
