@@ -155,7 +155,15 @@ def answered_just_before(tracker: Tracker) -> bool:
 
 def follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
     """For a short follow-up to the answer just given ("what foods have it?"), the topic that answers it
-    (data/conversation_reading.yml); None for anything else."""
+    (data/conversation_reading.yml); for a switch to a subject that is a topic of its own ("what about
+    calcium?", "and myoclonus?"), that topic; None for anything else."""
+    subject = conversation_reading().switched_to(str(tracker.latest_message.get("text") or ""))
+    if subject and answered_just_before(tracker):
+        key = "_".join(subject)
+        starting = [topic for topic in kb.topics.values() if topic.id.startswith(f"{key}_")]
+        named = [kb.topics[key]] if key in kb.topics else starting
+        if len(named) == 1:
+            return named[0]
     aspect = tracker.latest_message.get(FOLLOW_UP)
     last = tracker.get_slot(LAST_TOPIC_SLOT)
     if not aspect or not last or last not in kb.topics or not answered_just_before(tracker):

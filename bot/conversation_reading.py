@@ -79,6 +79,16 @@ class ConversationReading:
             return None  # it names a subject of its own ("how is bfs diagnosed?"): the classifier's to read
         return found[0]
 
+    def switched_to(self, text: str) -> List[str]:
+        """The words of the subject a switch moves to ("what about vitamin d?" -> ["vitamin", "d"])."""
+        words = words_of(text)
+        joined = " ".join(words)
+        match = self.switches.match(joined)
+        if not match or len(words) > self.max_words:
+            return []
+        rest = words_of(joined[match.end() :])
+        return [word for word in rest if word not in self.filler and word not in self.refers_back]
+
     def switches_subject(self, text: str) -> bool:
         """A short follow-up moving to a neighbouring subject: "what about potassium?", "and the X one?"."""
         words = words_of(text)
