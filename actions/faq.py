@@ -107,11 +107,15 @@ class ActionAnswerFaq(Action):
                 return []
             send_answer(dispatcher, kb, topic)
             return [SlotSet(LAST_TOPIC_SLOT, topic.id)]
-        if tracker.latest_message.get(OWN_STORY) and not tracker.active_loop.get("name"):
+        reading = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
+        if (
+            tracker.latest_message.get(OWN_STORY)
+            and not tracker.active_loop.get("name")
+            and safety.HEALTH_ANXIETY not in reading  # fear is heard, with what helps, first
+        ):
             # The person's own story with a question in it: the check-in answers the question first and
             # keeps what the story said (actions/check_in.py).
             return [FollowupAction(START_CHECK_IN)]
-        reading = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
         followed = follow_up_topic(tracker, kb)
         if followed is not None and set(reading.concerns) <= {safety.HEALTH_ANXIETY}:
             # "is it something to worry about?" after an answer: that topic says how serious it is.

@@ -54,7 +54,9 @@ FOLLOW_UP = "follow_up"
 OWN_STORY = "own_story"
 # What a classifier may have made of a person's own story, or of a short follow-up: neither is any of
 # these. Commands, safety concerns, the diary's requests and the check-in's answers are never replaced.
-STORY_MAY_REPLACE = {"faq", "nlu_fallback", "out_of_scope", "health_anxiety", "greet", "ask_question", "help"}
+# Fear is not among them: a frightened person first gets fear heard and what helps (the safety suite's
+# health_anxiety cases), then may start the check-in.
+STORY_MAY_REPLACE = {"faq", "nlu_fallback", "out_of_scope", "greet", "ask_question", "help"}
 FOLLOW_UP_MAY_REPLACE = {"faq", "nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "thank",
                          "goodbye", "ask_question", "help", "bot_challenge"}
 # A follow-up the classifier took for a description ("does it damage the muscles?", "and the eyelid one?").
