@@ -69,10 +69,10 @@ test-conversations: $(MODEL)
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/conversations \
 		--fail-on-prediction-errors --out results/conversations
 
-# Questions never used in training; fails below 0.90 accuracy for intents or FAQ retrieval.
+# Questions never used in training; fails below 0.97 accuracy for intents or 0.95 for FAQ retrieval.
 test-nlu: $(MODEL)
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/data/nlu_heldout --out results/heldout
-	$(BIN)/python scripts/check_nlu_accuracy.py results/heldout --minimum 0.90
+	$(BIN)/python scripts/check_nlu_accuracy.py results/heldout --intent-minimum 0.97 --faq-minimum 0.95
 
 # Measurements, not tests: prints figures, fails on nothing (scripts/bench.py; about 8 minutes).
 bench: $(VENV)/.installed
