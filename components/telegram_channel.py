@@ -40,10 +40,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import safety
 from bot.cards import assessment_card
-from bot.emergency import screen_message
 from bot.identity import address_of, telegram_id
+from bot.safety import must_be_met_at_once
 from components.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
@@ -62,11 +61,6 @@ def private_chats_only() -> str:
     """The note a group gets: the domain's `utter_private_chats_only`, read once."""
     domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
     return str(domain["responses"][PRIVATE_CHATS_ONLY][0]["text"])
-
-
-def must_be_met_at_once(text: str) -> bool:
-    """An emergency or a person in crisis (bot/emergency.py, bot/safety.py)."""
-    return bool(screen_message(text)) or safety.CRISIS in safety.screen(text)
 
 
 def api_server() -> TelegramAPIServer:
