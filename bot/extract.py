@@ -17,6 +17,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -237,10 +238,12 @@ class Extractor:
                 previous = mention
         return mentions
 
-    def extract(self, text: str, answering: Iterable[str] = ()) -> Extraction:
+    def extract(self, text: str, answering: Iterable[str] = (), today: date | None = None) -> Extraction:
         """The findings `text` states. `answering`: the findings a check-in question asked about, which
-        allows short answers ("a cut", "my calf", "3 weeks") that would be ambiguous anywhere else."""
+        allows short answers ("a cut", "my calf", "3 weeks") that would be ambiguous anywhere else. `today`:
+        the day the message was written, for "since last tuesday" (the current date when not given)."""
         answering = frozenset(answering)
+        today = today or date.today()
         doc = self.parse(text[:MAX_TEXT_CHARS])
         mentions = self._mentions(doc, answering)
         findings: dict[str, Any] = {}
@@ -496,9 +499,9 @@ def extractor() -> Extractor:
     return Extractor(lexicon)
 
 
-def extract(text: str, answering: Iterable[str] = ()) -> Extraction:
+def extract(text: str, answering: Iterable[str] = (), today: date | None = None) -> Extraction:
     """The findings a message states (see Extractor.extract)."""
-    return extractor().extract(text, answering)
+    return extractor().extract(text, answering, today)
 
 
 def main(argv: list[str] | None = None) -> int:
