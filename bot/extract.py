@@ -64,65 +64,6 @@ SPELLING_MIN_LENGTH = 5
 # 6 s at 40,000 on the project's machine), and the check-in's actions read the stored text, which can be
 # far longer: the channels store a message whole but have only this much of it read (components/reading.py).
 MAX_TEXT_CHARS = 5_000
-# Ordinary words that sit one typo away from a lexicon word and must stay as they are.
-_COMMON = {
-    "wanted",
-    "wanting",
-    "waited",
-    "waiting",
-    "month",
-    "months",
-    "week",
-    "weeks",
-    "year",
-    "years",
-    "night",
-    "nights",
-    "hours",
-    "minute",
-    "minutes",
-    "today",
-    "lately",
-    "things",
-    "thing",
-    "stuff",
-    "muscle",
-    "muscles",
-    "cramped",
-    "weekly",
-    "since",
-    "there",
-    "where",
-    "these",
-    "those",
-    "feels",
-    "makes",
-    "takes",
-    "started",
-    "starts",
-    "worse",
-    "worst",
-    "right",
-    "tight",
-    "bites",
-    "little",
-    "while",
-    "could",
-    "would",
-    "should",
-    "about",
-    "after",
-    "again",
-    "mouth",
-    "morning",
-    "evening",
-    "tapping",
-    "fails",
-    "fills",
-    "sleepless",
-}
-
-
 @dataclass(frozen=True)
 class Extraction:
     """What a message states: findings in the vocabulary, and the side of a body part where said."""
@@ -147,6 +88,7 @@ class Extractor:
     def __init__(self, lexicon: Mapping[str, Any]) -> None:
         self.nlp = spacy.blank("en")
         self._abbreviations = dict(lexicon.get("abbreviations") or {})
+        self._keep = frozenset(lexicon.get("keep") or ())
         self._fine = re.compile(r"^\s*(?:" + "|".join(re.escape(w) for w in lexicon["fine_words"]) + r")\b")
         self._matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._kinds: dict[str, tuple[str, str]] = {}
@@ -186,16 +128,23 @@ class Extractor:
         yield "sleep", "sleep", lexicon["sleep_words"]
 
     def _correct(self, word: str) -> str | None:
-        """The lexicon word a typo most likely meant ("weeknes" -> "weakness"), or None."""
+        """The lexicon word a typo most likely meant ("weeknes" -> "weakness"), or None.
+
+        As the safety screens' speller: one edit below 9 letters, two from 9. A word under 7 letters one
+        letter different from a lexicon word is more often another word than a typo ("check" is not "cheek",
+        "dairy" not "daily"), so a single changed letter is not corrected there; ordinary words that are
+        still a typo away stay as they are (`keep` in data/lexicon.yml)."""
         if (
             len(word) < SPELLING_MIN_LENGTH
             or not word.isalpha()
             or word in self._vocabulary
-            or word in _COMMON
+            or word in self._keep
         ):
             return None
-        limit = 1 if len(word) < 7 else 2
-        return closest(word, self._by_first_letter.get(word[0], ()), limit)
+        candidates = self._by_first_letter.get(word[0], ())
+        if len(word) < 7:
+            candidates = [c for c in candidates if not _one_letter_changed(word, c)]
+        return closest(word, candidates, 1 if len(word) < 9 else 2)
 
     def parse(self, text: str) -> Doc:
         """The message with typos and short forms replaced by the words they stand for, as a spaCy doc."""
@@ -330,6 +279,10 @@ _QUESTION_START = re.compile(
     r"^\s*(what|why|how|can|could|does|do|is|are|would|will|should|when|which|who|what's|whats)\b"
 )
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b")
+
+
+def _one_letter_changed(word: str, other: str) -> bool:
+    return len(word) == len(other) and sum(a != b for a, b in zip(word, other, strict=True)) == 1
 
 
 def _general_questions(text: str) -> list[tuple[int, int]]:

@@ -141,6 +141,25 @@ def test_numbers_durations_places_medicines_and_typos(text: str, name: str, valu
 
 
 @pytest.mark.parametrize(
+    ("text", "not_meant"),
+    [
+        ("I'm diabetic and my calf twitches", "medications"),  # not "diuretic"
+        ("I keep checking my eyelid, it twitches", "swallowing_difficulty"),  # not "choking"
+        ("I check my calf all day, it twitches", "location"),  # not "cheek", the face
+        ("my thigh has twitched for thirty days", "dehydrated"),  # not "thirsty"
+        ("I stopped on the stairs and my leg twitched", "wound_or_bite"),  # not "stepped on a nail"
+        ("my eyelid twitches and my hands are shaking", "nicotine"),  # not "smoking"
+    ],
+)
+def test_ordinary_words_a_typo_away_from_a_lexicon_word_keep_their_meaning(text: str, not_meant: str) -> None:
+    findings = extract(text).findings
+    if not_meant == "location":
+        assert "face" not in findings["location"], dict(findings)
+    else:
+        assert not_meant not in findings, dict(findings)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "no trouble breathing",

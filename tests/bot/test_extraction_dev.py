@@ -24,7 +24,7 @@ TODAY = DEV["today"]
 # What the rules reach on this set (measured by this file); a change that loses findings fails here.
 # Before the rules were widened for it: precision 0.938, recall 0.788.
 MIN_RECALL = 0.78
-MIN_PRECISION = 0.93
+MIN_PRECISION = 0.94
 
 
 def scores(
