@@ -27,7 +27,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from bot.amounts import AMOUNT, DAYS_PER_UNIT, as_number, number_value, since_phrases
+from bot.amounts import AMOUNT, amount_days, as_number, dated_phrases, number_value, since_phrases
 from bot.findings import BODY_PARTS, FINDINGS, MEDICATION_CLASSES
 from bot.negation import negation
 from bot.spelling import closest
@@ -52,6 +52,8 @@ _DURATION_LEAD = {
     "like",
     "roughly",
     "approximately",
+    "been",
+    "good",
     "couple",
     "few",
 }
@@ -256,7 +258,12 @@ class Extractor:
             if frequency:
                 findings["frequency"] = frequency
         if about_twitching:
-            duration = _duration_days(text_lower, clauses, sentences, not_twitch_clauses, twitch_sentences)
+            twitch_clauses = {
+                _index(m.span.start_char, clauses) for m in twitch if m.span.text.lower() not in _PRONOUNS
+            }
+            duration = _duration_days(
+                text_lower, clauses, sentences, not_twitch_clauses, twitch_sentences, twitch_clauses, today
+            )
             if duration is not None:
                 findings["duration_days"] = duration
         cups = _caffeine_cups(doc, mentions)
@@ -270,6 +277,8 @@ class Extractor:
 
 
 _LISTED = ("finding", "medication", "caffeine", "normal")
+# Twitch words that stand for the twitching without naming it ("it started a week ago").
+_PRONOUNS = frozenset({"it", "this", "they"})
 # Findings that describe the twitching itself, so the place, time and rate said beside them are the
 # twitching's ("my eyelid squeezes my eye shut, for 4 months"); the first two also show a message is about it.
 _SAYS_IT_TWITCHES = frozenset({"spreading", "eyelid_forceful_closing"})
@@ -330,10 +339,21 @@ def _duration_days(
     sentences: list[tuple[int, int]],
     not_twitch_clauses: set[int],
     twitch_sentences: set[int],
+    twitch_clauses: set[int],
+    today: date,
 ) -> int | None:
-    """How long the twitching has gone on, from phrases that are not about something else (a bite's date)."""
-    candidates: list[tuple[int, int, bool]] = []
-    candidates.extend((start, days, False) for start, days in since_phrases(text))
+    """How long the twitching has gone on, from phrases that are not about something else (a bite's date).
+
+    A time said beside the twitching counts even with a trigger in the same words ("twitching for 2 days
+    after way too many pull ups"); a point in time ("3 weeks ago", "on saturday") away from it counts only
+    with a "since then". When a sentence about the twitching says how long, times in other sentences ("Ex
+    smoker, quit 2 years ago") are not its duration."""
+    # (position, days, kind): a length ("for 3 weeks", "since tuesday"), a time ago, or a point in time
+    candidates: list[tuple[int, int, str]] = [(start, days, "length") for start, days in since_phrases(text)]
+    candidates.extend(
+        (start, days, "length" if start_of_it else "point")
+        for start, days, start_of_it in dated_phrases(text, today)
+    )
     for match in AMOUNT.finditer(text):
         low, unit = match.group("low"), match.group("unit")
         if not unit or low == "no":
@@ -345,22 +365,17 @@ def _duration_days(
             continue  # "6 days a week" is a rate
         if low in ("a", "an") and not ago and not (before and before[-1] in _DURATION_LEAD):
             continue  # "4 cups a day" is a rate, not how long
-        amounts = [float(number_value(low) or 0)]
-        if match.group("high"):
-            amounts.append(float(number_value(match.group("high")) or 0))
-        candidates.append((match.start(), round(max(amounts) * DAYS_PER_UNIT[unit]), ago))
-    kept = []
-    for start, days, ago in candidates:
-        sentence = _index(start, sentences)
-        since_then = (
-            ago
-            and sentence in twitch_sentences
-            and re.search(
-                r"\b(since then|ever since|since)\b", text[sentences[sentence][0] : sentences[sentence][1]]
-            )
+        candidates.append((match.start(), amount_days(match), "ago" if ago else "length"))
+    in_twitch_sentences, elsewhere = [], []
+    for start, days, kind in candidates:
+        sentence, clause = _index(start, sentences), _index(start, clauses)
+        since_then = sentence in twitch_sentences and re.search(
+            r"\b(since then|ever since|since)\b", text[sentences[sentence][0] : sentences[sentence][1]]
         )
-        if _index(start, clauses) not in not_twitch_clauses or since_then:
-            kept.append(days)
+        beside = clause in twitch_clauses or (kind != "point" and clause not in not_twitch_clauses)
+        if beside or (kind != "length" and since_then):
+            (in_twitch_sentences if sentence in twitch_sentences else elsewhere).append(days)
+    kept = in_twitch_sentences or elsewhere
     return max(kept) if kept else None
 
 
