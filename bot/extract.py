@@ -27,8 +27,16 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from bot.amounts import AMOUNT, amount_days, as_number, dated_phrases, number_value, since_phrases
-from bot.findings import BODY_PARTS, FINDINGS, MEDICATION_CLASSES
+from bot.amounts import (
+    AMOUNT,
+    NUMBER_WORDS,
+    amount_days,
+    as_number,
+    dated_phrases,
+    number_value,
+    since_phrases,
+)
+from bot.findings import BODY_PARTS, FINDINGS, HABITS, MEDICATION_CLASSES
 from bot.negation import negation
 from bot.spelling import closest
 
@@ -90,7 +98,8 @@ class Extractor:
     def __init__(self, lexicon: Mapping[str, Any]) -> None:
         self.nlp = spacy.blank("en")
         self._abbreviations = dict(lexicon.get("abbreviations") or {})
-        self._keep = frozenset(lexicon.get("keep") or ())
+        # Number words are never typos of a lexicon word ("three" is not "there").
+        self._keep = frozenset(lexicon.get("keep") or ()) | set(NUMBER_WORDS)
         self._fine = re.compile(r"^\s*(?:" + "|".join(re.escape(w) for w in lexicon["fine_words"]) + r")\b")
         self._matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._kinds: dict[str, tuple[str, str]] = {}
@@ -121,6 +130,7 @@ class Extractor:
             yield "finding", name, entry.get("phrases") or []
             yield "answer", name, entry.get("in_answer") or []
             yield "normal", name, entry.get("normal_words") or []
+            yield "opposite", name, entry.get("opposites") or []
         for medication, phrases in lexicon["medications"].items():
             yield "medication", medication, phrases
         yield "no_medication", "none", lexicon["no_medications"]
@@ -128,6 +138,7 @@ class Extractor:
             yield "frequency", choice, phrases
         yield "caffeine", "caffeine", lexicon["caffeine_drinks"]
         yield "sleep", "sleep", lexicon["sleep_words"]
+        yield "ignore", "ignore", lexicon.get("ignore") or []
 
     def _correct(self, word: str) -> str | None:
         """The lexicon word a typo most likely meant ("weeknes" -> "weakness"), or None.
@@ -173,7 +184,11 @@ class Extractor:
             if any(start <= span.start_char < end for start, end in skipped):
                 continue
             kind, value = self._kinds[self.nlp.vocab.strings[span.label]]
-            negated = negation().cancels(lower[: span.start_char])
+            if kind == "ignore":
+                continue
+            # "no idea why my arm twitches" still says where: doubt does not deny a place.
+            cancels = negation().cancels_plainly if kind == "body" else negation().cancels
+            negated = cancels(lower[: span.start_char])
             if previous and previous.negated and kind in _LISTED:
                 between = {t.lower_ for t in doc[previous.span.end : span.start]}
                 negated = negated or between <= _LIST_GLUE
@@ -182,6 +197,9 @@ class Extractor:
                 if not (negated or self._fine.match(lower[span.end_char :])):
                     continue
                 kind, negated = "finding", True
+            if kind == "opposite":
+                # "I drink plenty of water" is a no to dehydration, "I don't drink enough" a yes.
+                kind, negated = "finding", not negated
             kind = "finding" if kind == "answer" else kind
             mention = _Mention(kind, value, span, negated)
             mentions.append(mention)
@@ -216,27 +234,7 @@ class Extractor:
             if m.kind == "twitch" or (m.kind == "finding" and m.value in _SAYS_IT_TWITCHES)
         ]
         twitch_sentences = {_index(m.span.start_char, sentences) for m in twitch}
-        # A body part is where the twitching is when its sentence is about twitching and its clause is not
-        # about something else ("numbness in my toes", "a tick bite on my leg").
-        other_finding_clauses = {
-            _index(char, clauses)
-            for m in mentions
-            if m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING
-            for char in (m.span.start_char, m.span.end_char - 1)
-        }
-        parts = {
-            m.value
-            for m in mentions
-            if m.kind == "body"
-            and not m.negated
-            and (
-                "location" in answering
-                or (
-                    _index(m.span.start_char, sentences) in twitch_sentences
-                    and _index(m.span.start_char, clauses) not in other_finding_clauses
-                )
-            )
-        }
+        parts = _where(doc, mentions, sentences, clauses, twitch_sentences, "location" in answering)
         if parts:
             findings["location"] = [part for part in BODY_PARTS if part in parts]
         about_twitching = bool(twitch) or bool(answering & {"frequency", "duration_days", "location"})
@@ -246,21 +244,22 @@ class Extractor:
             if m.kind in ("medication", "caffeine", "sleep")
             or (m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING)
         }
+        twitch_clauses = {
+            _index(m.span.start_char, clauses) for m in twitch if m.span.text.lower() not in _PRONOUNS
+        }
         if about_twitching or "frequency" in answering:
-            frequency = next(
-                (
-                    m.value
-                    for m in mentions
-                    if m.kind == "frequency" and _index(m.span.start_char, clauses) not in not_twitch_clauses
-                ),
-                None,
-            )
+            # How often the twitching happens, said beside it first ("I walk every day and my calf twitches
+            # constantly"), else anywhere not about something else.
+            said = [
+                m
+                for m in mentions
+                if m.kind == "frequency" and _index(m.span.start_char, clauses) not in not_twitch_clauses
+            ]
+            beside = [m for m in said if _index(m.span.start_char, clauses) in twitch_clauses]
+            frequency = next((m.value for m in beside or said), None)
             if frequency:
                 findings["frequency"] = frequency
         if about_twitching:
-            twitch_clauses = {
-                _index(m.span.start_char, clauses) for m in twitch if m.span.text.lower() not in _PRONOUNS
-            }
             duration = _duration_days(
                 text_lower, clauses, sentences, not_twitch_clauses, twitch_sentences, twitch_clauses, today
             )
@@ -288,6 +287,75 @@ _QUESTION_START = re.compile(
     r"^\s*(what|why|how|can|could|does|do|is|are|would|will|should|when|which|who|what's|whats)\b"
 )
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b")
+
+
+_HABITS = frozenset(finding.name for finding in HABITS)
+# Words that may stand beside a place in a sentence that only names it: "Left calf.", "Both calves, mostly."
+_PLACE_ONLY = {"my", "the", "in", "and", ",", "both", "mostly", "mainly", "just", "only", "muscle", "muscles",
+               "area", "-", "also", "too", "then", "now", "on", "of"}
+# Words between two places where the second only locates the first: "the big toe on my right foot".
+_LOCATING = {"my", "the", "your", "left", "right"}
+
+
+def _where(
+    doc: Doc,
+    mentions: list[_Mention],
+    sentences: list[tuple[int, int]],
+    clauses: list[tuple[int, int]],
+    twitch_sentences: set[int],
+    answering_where: bool,
+) -> set[str]:
+    """The body parts where the twitching is. A part counts when its sentence is about twitching, or only
+    names a place in a message about twitching ("Left calf. Twitching a lot."), and its clause is not about
+    a symptom or a medicine of its own ("numbness in my toes", "steroids for my back"); a habit beside it
+    ("since leg day, my quads twitch") does not take the place away."""
+    named_twitching = {
+        _index(m.span.start_char, clauses)
+        for m in mentions
+        if m.kind == "twitch" and m.span.text.lower() not in _PRONOUNS
+    }
+    own_place = {
+        _index(char, clauses)
+        for m in mentions
+        if (m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING and m.value not in _HABITS)
+        for char in (m.span.start_char, m.span.end_char - 1)
+    }
+    # "steroids for my back" is the medicine's place; "twitching in my arm since I started it", the twitch's.
+    own_place |= {
+        _index(m.span.start_char, clauses) for m in mentions if m.kind == "medication"
+    } - named_twitching
+    bodies = [m for m in mentions if m.kind == "body" and not m.negated]
+    covered = {t.i for m in mentions if m.kind in ("body", "side") for t in m.span}
+    place_only = set()
+    if twitch_sentences:
+        for i, (start, end) in enumerate(sentences):
+            words = [t for t in doc if start <= t.idx < end]
+            rest = [t for t in words if t.i not in covered and t.lower_ not in _PLACE_ONLY and t.is_alpha]
+            if not rest and any(t.i in covered for t in words):
+                place_only.add(i)
+    ends = {m.span.end: m for m in bodies}
+    parts = set()
+    for mention in bodies:
+        locating = _locates_a_part_before(doc, mention.span.start, ends)
+        if locating is not None and locating.value != mention.value:
+            continue  # "the big toe on my right foot": the toe
+        sentence = _index(mention.span.start_char, sentences)
+        clause = _index(mention.span.start_char, clauses)
+        if answering_where or (
+            (sentence in twitch_sentences or sentence in place_only) and clause not in own_place
+        ):
+            parts.add(mention.value)
+    return parts
+
+
+def _locates_a_part_before(doc: Doc, start: int, ends: Mapping[int, _Mention]) -> _Mention | None:
+    """The body part a part follows as "<part> on/of my <part>", or None."""
+    i = start - 1
+    while i >= 0 and doc[i].lower_ in _LOCATING:
+        i -= 1
+    if i >= 1 and doc[i].lower_ in ("on", "of") and i < start - 1:
+        return ends.get(i)
+    return None
 
 
 def _one_letter_changed(word: str, other: str) -> bool:
@@ -415,18 +483,28 @@ def _amount_before(doc: Doc, span: Span) -> float | None:
     return number_value(words[-1])
 
 
-def _amount_after(doc: Doc, span: Span) -> float | None:
-    """ "living on red bull, like 4 a day": an amount right after the drink, followed by a rate."""
-    words = [t.lower_ for t in doc[span.end : span.end + 5]]
-    for i, word in enumerate(words):
-        value = number_value(word)
-        if value is not None and words[i + 1 : i + 3] in (["a", "day"], ["per", "day"], ["daily"]):
+def _amount_after(doc: Doc, span: Span, drinks_at: set[int]) -> float | None:
+    """ "living on red bull, like 4 a day", "diet coke, about 4 cans a day": an amount soon after the drink,
+    followed by a rate. An amount just before another drink ("tea, maybe 8 cups a day") is that drink's."""
+    for token in doc[span.end : span.end + 8]:
+        value = number_value(token.lower_)
+        if value is None:
+            continue
+        rest = doc[token.i + 1 : token.i + 6]
+        skip = 0
+        while skip < len(rest) and rest[skip].lower_ in _FILLER and rest[skip].i not in drinks_at:
+            skip += 1
+        words = [t.lower_ for t in rest[skip:]]
+        if skip < len(rest) and rest[skip].i in drinks_at:
+            return None
+        if words[:2] in (["a", "day"], ["per", "day"]) or words[:1] == ["daily"]:
             return value
     return None
 
 
 def _caffeine_cups(doc: Doc, mentions: list[_Mention]) -> int | float | None:
     total, stated = 0.0, False
+    drinks_at = {m.span.start for m in mentions if m.kind == "caffeine"}
     for mention in mentions:
         if mention.kind != "caffeine":
             continue
@@ -435,7 +513,7 @@ def _caffeine_cups(doc: Doc, mentions: list[_Mention]) -> int | float | None:
             continue
         amount = _amount_before(doc, mention.span)
         if amount is None:
-            amount = _amount_after(doc, mention.span)
+            amount = _amount_after(doc, mention.span, drinks_at)
         if amount is not None and amount != 0:
             total += amount
             stated = True
@@ -444,6 +522,12 @@ def _caffeine_cups(doc: Doc, mentions: list[_Mention]) -> int | float | None:
 
 def _sleep_hours(text: str, clauses: list[tuple[int, int]], mentions: list[_Mention]) -> int | float | None:
     sleep_clauses = {_index(m.span.start_char, clauses) for m in mentions if m.kind == "sleep"}
+    # "I barely sleep, 3 hours tops": a short clause right after the sleep is its amount.
+    sleep_clauses |= {
+        i + 1
+        for i in sleep_clauses
+        if i + 1 < len(clauses) and len(text[clauses[i + 1][0] : clauses[i + 1][1]].split()) <= 3
+    }
     for match in _HOURS.finditer(text):
         if _index(match.start(), clauses) not in sleep_clauses:
             continue

@@ -199,6 +199,59 @@ def test_near_misses_are_not_guideline_signs(text: str) -> None:
     assert not set(GUIDELINE_SIGNS) & set(extract(text).findings), dict(extract(text).findings)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I go to the gym 5 times a week and my triceps twitch", {"hard_exercise": True}),
+        ("long shifts on my feet, my calves twitch", {"hard_exercise": True, "location": ["calf"]}),
+        ("I play rugby twice a week and my quads twitch", {"hard_exercise": True, "location": ["thigh"]}),
+        ("walked about 15 miles a day on holiday, calves twitching", {"hard_exercise": True}),
+        ("I don't really exercise and my eyelid twitches", {"hard_exercise": False}),
+        ("I barely drink water and my eyelid twitches", {"dehydrated": True}),
+        ("I don't drink enough and my calf twitches", {"dehydrated": True}),
+        ("couldn't keep fluids down for two days", {"dehydrated": True}),
+        ("I drink plenty of water but my calf twitches", {"dehydrated": False}),
+        ("I drink about 3 litres of water a day", {"dehydrated": False}),
+        ("I'm a non-smoker", {"nicotine": False}),
+        ("I'm terrified it's ALS", {"stress": True}),
+        ("I'm diabetic and take metformin", {"medications": ["other"]}),
+        ("no meds, no supplements", {"medications": [], "b6_supplements": False}),
+        ("on vyvanse for my ADHD", {"stimulants": True}),
+        ("my eye twitches every single day", {"frequency": "daily"}),
+        ("my thigh twitches 24/7", {"frequency": "constant"}),
+        ("I walk every day and my calf twitches constantly", {"frequency": "constant"}),
+        ("I barely sleep, 3 hours tops, and my eyes twitch", {"sleep_hours": 3}),
+        ("my eye twitches, I only drink diet coke, about 4 cans a day", {"caffeine_cups_per_day": 4}),
+        ("tea drinker, maybe 8 cups a day, and my thumb twitches", {"caffeine_cups_per_day": 8}),
+    ],
+)
+def test_triggers_told_in_stories(text: str, expected: dict) -> None:
+    findings = extract(text).findings
+    for name, value in expected.items():
+        assert findings.get(name) == value, (name, dict(findings))
+
+
+@pytest.mark.parametrize(
+    ("text", "location"),
+    [
+        ("my eye has been twitching since I got back from holiday", ["eyelid"]),
+        ("the back of my knee twitches", ["leg"]),
+        ("my pinky toe keeps twitching", ["toe"]),
+        ("the big toe on my right foot twitches", ["toe"]),
+        ("my left butt cheek twitches", None),
+        ("my nose twitches", ["face"]),
+        ("Left calf. Twitching a lot.", ["calf"]),
+        ("quads twitching since leg day yesterday", ["thigh"]),
+        ("my leg twitches and I'm on steroids for my back", ["leg"]),
+        ("twitching in my arm since I started the new antidepressant", ["arm"]),
+        ("no idea why my arm twitches", ["arm"]),
+        ("I check my calf all the time, it twitches", ["calf"]),
+    ],
+)
+def test_where_the_twitching_is_in_the_words_people_use(text: str, location: list[str] | None) -> None:
+    assert extract(text).findings.get("location") == location, dict(extract(text).findings)
+
+
 def test_the_side_is_kept_where_said() -> None:
     extraction = extract("my left calf and right thumb twitch")
     assert extraction.sides == {"calf": "left", "thumb": "right"}

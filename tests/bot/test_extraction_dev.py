@@ -23,8 +23,8 @@ STORIES = DEV["sentences"]
 TODAY = DEV["today"]
 # What the rules reach on this set (measured by this file); a change that loses findings fails here.
 # Before the rules were widened for it: precision 0.938, recall 0.788.
-MIN_RECALL = 0.83
-MIN_PRECISION = 0.95
+MIN_RECALL = 0.98
+MIN_PRECISION = 0.98
 
 
 def scores(
