@@ -284,7 +284,13 @@ _SAYS_IT_TWITCHES = frozenset({"spreading", "eyelid_forceful_closing"})
 _ABOUT_THE_TWITCHING = _SAYS_IT_TWITCHES | {"when_falling_asleep"}
 _SENTENCE_END = re.compile(r"[.;!?\n]+|\bbut\b")
 _QUESTION_START = re.compile(
-    r"^\s*(what|why|how|can|could|does|do|is|are|would|will|should|when|which|who|what's|whats)\b"
+    r"^\s*(what|why|how|can|could|does|do|is|are|would|will|should|when|which|who|what's|whats)(?![\w'])"
+)
+# Words that open a question even without its question mark ("can exercise cause twitches"); "do" and "when"
+# also open descriptions ("when running my calves twitch"), so they need the mark, and a request ("can you
+# log this") is not a question about causes. "can't" is not "can".
+_ASKED_WITHOUT_MARK = re.compile(
+    r"^\s*(?:what|why|how|can|could|does|is|are|would|will|should|which|whats|what's)(?![\w'])(?!\s+you\b)"
 )
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b")
 
@@ -363,13 +369,17 @@ def _one_letter_changed(word: str, other: str) -> bool:
 
 
 def _general_questions(text: str) -> list[tuple[int, int]]:
-    """Questions that are not about the person ("can stress cause twitching?"): they state no finding."""
+    """Questions that are not about the person ("can stress cause twitching?", "why do muscles twitch after
+    sport", the question mark left out): they state no finding."""
     ranges, start = [], 0
-    for match in re.finditer(r"[.!?\n]+", text):
+    for match in re.finditer(r"[.!?\n]+|$", text):
         sentence = text[start : match.end()]
-        if "?" in match.group(0) and _QUESTION_START.match(sentence) and not _FIRST_PERSON.search(sentence):
+        asked = "?" in match.group(0) or _ASKED_WITHOUT_MARK.match(sentence)
+        if asked and _QUESTION_START.match(sentence) and not _FIRST_PERSON.search(sentence):
             ranges.append((start, match.end()))
         start = match.end()
+        if not match.group(0):
+            break
     return ranges
 
 

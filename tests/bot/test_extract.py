@@ -252,6 +252,21 @@ def test_where_the_twitching_is_in_the_words_people_use(text: str, location: lis
     assert extract(text).findings.get("location") == location, dict(extract(text).findings)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can anxiety cause twitching",
+        "why do muscles twitch after sport",
+        "does nexium cause twitches",
+        "should i cut coffee, sleep more and drink water to stop twitches",
+        "who won the football last night",
+        "should I worry about it?",
+    ],
+)
+def test_questions_about_causes_state_nothing_even_without_a_question_mark(text: str) -> None:
+    assert dict(extract(text).findings) == {}
+
+
 def test_the_side_is_kept_where_said() -> None:
     extraction = extract("my left calf and right thumb twitch")
     assert extraction.sides == {"calf": "left", "thumb": "right"}
