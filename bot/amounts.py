@@ -66,7 +66,7 @@ _HALF = r"\s+and\s+a\s+half\b"
 AMOUNT = re.compile(
     rf"\b(?P<low>{_NUMBER})(?:(?!\w)|(?=(?:{_UNIT})\b))(?P<half_number>{_HALF})?"
     rf"(?:\s*(?:-|to|or|–)\s*(?P<high>{_NUMBER}))?(?:\s*(?:\+|or more|plus))?"
-    rf"(?:\s*(?:of\s+)?(?P<unit>{_UNIT})\b(?P<half_unit>{_HALF})?)?"
+    rf"(?:\s*(?:of\s+)?(?:(?:whole|full|entire|solid|straight)\s+)?(?P<unit>{_UNIT})\b(?P<half_unit>{_HALF})?)?"
 )
 _COMPARISON = re.compile(
     rf"\b(?P<op>less than|under|fewer than|below|more than|over|above|at least)\s+(?P<n>{_NUMBER})\b"
@@ -92,6 +92,8 @@ SINCE_PHRASES = {
 _PAST_UNIT = re.compile(rf"\b(?:(?:the|this)\s+(?:past|last)|past)\s+(?:whole\s+)?(?P<unit>{_UNIT})\b")
 # "the last 48 hours": hours count as a duration only after "past" or "last" (elsewhere they are sleep).
 _PAST_HOURS = re.compile(rf"\b(?:past|last)\s+(?P<n>{_NUMBER})\s*(?:hours|hrs)\b")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Days of the year people count from: (month, day).
 FIXED_DAYS = {
@@ -144,10 +146,49 @@ def amount_days(match: re.Match[str]) -> int:
     return round(max(amounts) * unit_days(match.group("unit")))
 
 
+# A day of the month: "the 20th", "20th", "the 20"; never a bare number ("since 3 days" is not the 3rd).
+_DAY_NUMBER = r"[1-9]|[12][0-9]|3[01]"
+_ORDINAL = rf"(?:the\s+(?P<day>{_DAY_NUMBER})(?:st|nd|rd|th)?|(?P<dayx>{_DAY_NUMBER})(?:st|nd|rd|th))"
+# A date by its month: "since the 20th", "since march", "since the start of october", "since 3rd november",
+# "since halfway through november". "may" is a month only with a day or a part of it, never alone.
+_MONTH_DATE = re.compile(
+    r"\b(?P<start>(?:since|from|started|starting|began|begun)\s+)(?:about\s+|around\s+|roughly\s+)?(?:"
+    rf"{_ORDINAL}(?:\s+(?:of\s+)?(?P<month_after>{'|'.join(MONTHS)}))?(?![\w:.])"
+    rf"|(?P<month_before>{'|'.join(MONTHS)})\s+(?:the\s+)?(?P<day2>[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?(?![\w:.])"
+    r"|(?P<part>early|mid|mid-|late|the start of|the beginning of|the middle of|halfway through|the end of)"
+    rf"\s*(?P<month_part>{'|'.join(MONTHS)})"
+    rf"|(?P<month>{'|'.join(m for m in MONTHS if m != 'may')})"
+    r")\b"
+)
+_PART_OF_MONTH = {"early": 1, "the start of": 1, "the beginning of": 1, "mid": 15, "mid-": 15,
+                  "the middle of": 15, "halfway through": 15, "late": 25, "the end of": 28}
+# "at the weekend", "last weekend": the Sunday before today.
+_WEEKEND = re.compile(r"\b(?P<start>(?:since|from)\s+)?(?:at\s+|over\s+|on\s+)?(?:the\s+|last\s+)weekend\b")
 # "last week" is a point in time ("had the flu last week"); "since last week" is in SINCE_PHRASES.
 _LAST_UNIT = re.compile(
     r"\b(?P<start>(?:started|starting|began|begun)\s+)?last\s+(?P<unit>week|fortnight|month|year)\b"
 )
+
+
+def _month_date_days(match: re.Match[str], today: date) -> int | None:
+    """Days since a date named by its month, the latest such date on or before today."""
+    month_name = match.group("month_after") or match.group("month_before") or match.group("month_part") or (
+        match.group("month")
+    )
+    said_day = match.group("day") or match.group("dayx") or match.group("day2")
+    day = int(said_day) if said_day else _PART_OF_MONTH.get(match.group("part") or "", 1)
+    if month_name is None:  # "since the 20th": this month's, or last month's when it is still to come
+        month, year = today.month, today.year
+        if day > today.day:
+            month, year = (month - 1, year) if month > 1 else (12, year - 1)
+    else:
+        month, year = MONTHS.index(month_name) + 1, today.year
+        if (month, day) > (today.month, today.day):
+            year -= 1
+    try:
+        return (today - date(year, month, day)).days
+    except ValueError:  # "since the 31st" of a shorter month
+        return None
 
 
 def days_since(month_day: tuple[int, int], today: date) -> int:
@@ -183,6 +224,13 @@ def dated_phrases(text: str, today: date | None = None) -> list[tuple[int, int, 
         found.append((match.start(), days, bool(match.group("start"))))
     for match in _LAST_UNIT.finditer(text):
         found.append((match.start(), unit_days(match.group("unit")), bool(match.group("start"))))
+    for match in _MONTH_DATE.finditer(text):
+        days = _month_date_days(match, today)
+        if days is not None:
+            found.append((match.start(), days, True))
+    for match in _WEEKEND.finditer(text):
+        if not match.group("start"):  # "since the weekend" is in SINCE_PHRASES
+            found.append((match.start(), weekday_days_ago("sunday", today, last=False), False))
     return found
 
 

@@ -62,6 +62,7 @@ _DURATION_LEAD = {
     "approximately",
     "been",
     "good",
+    "of",
     "couple",
     "few",
 }
@@ -244,19 +245,21 @@ class Extractor:
             if m.kind in ("medication", "caffeine", "sleep")
             or (m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING)
         }
+        # Clauses that name the twitching or its place ("twitch in my glute and hamstring for a week").
         twitch_clauses = {
             _index(m.span.start_char, clauses) for m in twitch if m.span.text.lower() not in _PRONOUNS
-        }
+        } | {_index(m.span.start_char, clauses) for m in mentions if m.kind == "body" and m.value in parts}
         if about_twitching or "frequency" in answering:
             # How often the twitching happens, said beside it first ("I walk every day and my calf twitches
             # constantly"), else anywhere not about something else.
-            said = [
+            said = [m for m in mentions if m.kind == "frequency"]
+            beside = [
                 m
-                for m in mentions
-                if m.kind == "frequency" and _index(m.span.start_char, clauses) not in not_twitch_clauses
+                for m in said
+                if _index(m.span.start_char, clauses) in twitch_clauses and _after_twitching(m, mentions)
             ]
-            beside = [m for m in said if _index(m.span.start_char, clauses) in twitch_clauses]
-            frequency = next((m.value for m in beside or said), None)
+            elsewhere = [m for m in said if _index(m.span.start_char, clauses) not in not_twitch_clauses]
+            frequency = next((m.value for m in beside or elsewhere), None)
             if frequency:
                 findings["frequency"] = frequency
         if about_twitching:
@@ -301,6 +304,13 @@ _PLACE_ONLY = {"my", "the", "in", "and", ",", "both", "mostly", "mainly", "just"
                "area", "-", "also", "too", "then", "now", "on", "of"}
 # Words between two places where the second only locates the first: "the big toe on my right foot".
 _LOCATING = {"my", "the", "your", "left", "right"}
+
+
+def _after_twitching(said: _Mention, mentions: list[_Mention]) -> bool:
+    """Whether the nearest thing said before a frequency is the twitching or its place, not a trigger:
+    "twitched every day since a walk" is the twitching's, "since I started drinking monster every day" not."""
+    before = [m for m in mentions if m.span.end <= said.span.start and m.kind != "frequency"]
+    return not before or before[-1].kind in ("twitch", "body", "side")
 
 
 def _where(
@@ -444,7 +454,8 @@ def _duration_days(
         if low in ("a", "an") and not ago and not (before and before[-1] in _DURATION_LEAD):
             continue  # "4 cups a day" is a rate, not how long
         candidates.append((match.start(), amount_days(match), "ago" if ago else "length"))
-    in_twitch_sentences, elsewhere = [], []
+    in_twitch_sentences: list[tuple[bool, int]] = []
+    elsewhere: list[tuple[bool, int]] = []
     for start, days, kind in candidates:
         sentence, clause = _index(start, sentences), _index(start, clauses)
         since_then = sentence in twitch_sentences and re.search(
@@ -452,9 +463,12 @@ def _duration_days(
         )
         beside = clause in twitch_clauses or (kind != "point" and clause not in not_twitch_clauses)
         if beside or (kind != "length" and since_then):
-            (in_twitch_sentences if sentence in twitch_sentences else elsewhere).append(days)
+            group = in_twitch_sentences if sentence in twitch_sentences else elsewhere
+            group.append((kind == "length", days))
+    # A length said ("since friday") wins over a point in time with a "since then" ("gym on thursday").
     kept = in_twitch_sentences or elsewhere
-    return max(kept) if kept else None
+    kept = [(True, days) for is_length, days in kept if is_length] or kept
+    return max(days for _, days in kept) if kept else None
 
 
 # Words between an amount and its drink: "5 large cups of coffee".

@@ -92,3 +92,27 @@ def test_a_time_that_belongs_to_something_else_is_not_the_duration(text: str) ->
 )
 def test_amounts(text: str, amount: int) -> None:
     assert parse_amount(text) == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("since the 20th", 12),  # last month's 20th: this month's is still to come
+        ("since the 1st", 1),
+        ("since 3rd november", 29),
+        ("since november 3rd", 29),
+        ("since the start of october", 62),
+        ("since about halfway through november", 17),
+        ("since mid-november", 17),
+        ("since october", 62),
+        ("since early may", 215),
+        ("since 3 days", 3),  # a length, not "the 3rd"
+        ("for 3 whole weeks", 21),
+    ],
+)
+def test_dates_by_their_month(text: str, days: int) -> None:
+    assert parse_duration_days(text, WEDNESDAY) == days
+
+
+def test_may_alone_is_not_a_month() -> None:
+    assert parse_duration_days("it may have started since", WEDNESDAY) is None
