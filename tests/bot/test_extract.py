@@ -319,3 +319,21 @@ def test_only_the_beginning_of_a_very_long_message_is_read() -> None:
     filler = "and then I went for a walk " * 1000  # about 27,000 characters, nothing about twitching
     findings = extract("my left calf twitches, no weakness " + filler + " my grip is weaker").findings
     assert findings["weakness"] is False and "calf" in findings["location"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my heart has been racing", {"palpitations": True}),
+        ("calves twitch, dad had parkinsons", {"family_history": True}),
+        ("I've lost a bit of weight without trying", {"systemic_symptoms": True}),
+        ("I'm struggling to do up buttons", {"dexterity_loss": True}),
+        ("my eye twitches once or twice a week", {"frequency": "occasional"}),
+        ("my feet twitch when I'm trying to get to sleep", {"when_falling_asleep": True}),
+        ("my eyelid twitches, I've got my finals coming up", {"stress": True}),
+    ],
+)
+def test_red_flags_and_habits_in_other_words(text: str, expected: dict) -> None:
+    findings = extract(text).findings
+    for name, value in expected.items():
+        assert findings.get(name) == value, (name, dict(findings))
