@@ -12,6 +12,7 @@ hours of sleep. Only what the text states is returned; a said-no is False.
 from __future__ import annotations
 
 import argparse
+import bisect
 import functools
 import json
 import re
@@ -342,13 +343,17 @@ def _where(
     } - named_twitching
     bodies = [m for m in mentions if m.kind == "body" and not m.negated]
     covered = {t.i for m in mentions if m.kind in ("body", "side") for t in m.span}
-    place_only = set()
+    place_only: set[int] = set()
     if twitch_sentences:
-        for i, (start, end) in enumerate(sentences):
-            words = [t for t in doc if start <= t.idx < end]
-            rest = [t for t in words if t.i not in covered and t.lower_ not in _PLACE_ONLY and t.is_alpha]
-            if not rest and any(t.i in covered for t in words):
-                place_only.add(i)
+        naming, saying_more = set(), set()
+        starts = [start for start, _ in sentences]
+        for token in doc:
+            sentence = bisect.bisect_right(starts, token.idx) - 1  # each sentence's gap is its boundary
+            if token.i in covered:
+                naming.add(sentence)
+            elif token.is_alpha and token.lower_ not in _PLACE_ONLY:
+                saying_more.add(sentence)
+        place_only = naming - saying_more
     ends = {m.span.end: m for m in bodies}
     parts = set()
     for mention in bodies:
