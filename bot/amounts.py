@@ -62,7 +62,7 @@ _NUMBER = (
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
     + ")"
 )
-_HALF = r"\s+and\s+a\s+half\b"
+_HALF = r"(?:\s+and\s+a\s+half\b|\s+1/2(?!\d)|\s*½)"
 AMOUNT = re.compile(
     rf"\b(?P<low>{_NUMBER})(?:(?!\w)|(?=(?:{_UNIT})\b))(?P<half_number>{_HALF})?"
     rf"(?:\s*(?:-|to|or|–)\s*(?P<high>{_NUMBER}))?(?:\s*(?:\+|or more|plus))?"
@@ -148,12 +148,14 @@ def amount_days(match: re.Match[str]) -> int:
 
 # A day of the month: "the 20th", "20th", "the 20"; never a bare number ("since 3 days" is not the 3rd).
 _DAY_NUMBER = r"[1-9]|[12][0-9]|3[01]"
+# What follows a number that is an amount, not a day of the month: "from the 12 hour shifts".
+_NOT_A_DATE = rf"(?:{_UNIT}|hours?|hrs?|h|minutes?|mins?|am|pm|o'clock|-)\b|-"
 _ORDINAL = rf"(?:the\s+(?P<day>{_DAY_NUMBER})(?:st|nd|rd|th)?|(?P<dayx>{_DAY_NUMBER})(?:st|nd|rd|th))"
 # A date by its month: "since the 20th", "since march", "since the start of october", "since 3rd november",
 # "since halfway through november". "may" is a month only with a day or a part of it, never alone.
 _MONTH_DATE = re.compile(
     r"\b(?P<start>(?:since|from|started|starting|began|begun)\s+)(?:about\s+|around\s+|roughly\s+)?(?:"
-    rf"{_ORDINAL}(?:\s+(?:of\s+)?(?P<month_after>{'|'.join(MONTHS)}))?(?![\w:.])"
+    rf"{_ORDINAL}(?:\s+(?:of\s+)?(?P<month_after>{'|'.join(MONTHS)}))?(?![\w:.])(?!\s*(?:{_NOT_A_DATE}))"
     rf"|(?P<month_before>{'|'.join(MONTHS)})\s+(?:the\s+)?(?P<day2>[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?(?![\w:.])"
     r"|(?P<part>early|mid|mid-|late|the start of|the beginning of|the middle of|halfway through|the end of)"
     rf"\s*(?P<month_part>{'|'.join(MONTHS)})"
@@ -162,6 +164,8 @@ _MONTH_DATE = re.compile(
 )
 _PART_OF_MONTH = {"early": 1, "the start of": 1, "the beginning of": 1, "mid": 15, "mid-": 15,
                   "the middle of": 15, "halfway through": 15, "late": 25, "the end of": 28}
+# "two sundays ago": the latest such weekday, and as many weeks before it as said.
+_WEEKDAYS_AGO = re.compile(rf"\b(?P<n>{_NUMBER})\s+(?P<weekday>{'|'.join(WEEKDAYS)})s\s+ago\b")
 # "at the weekend", "last weekend": the Sunday before today.
 _WEEKEND = re.compile(r"\b(?P<start>(?:since|from)\s+)?(?:at\s+|over\s+|on\s+)?(?:the\s+|last\s+)weekend\b")
 # "last week" is a point in time ("had the flu last week"); "since last week" is in SINCE_PHRASES.
@@ -228,6 +232,10 @@ def dated_phrases(text: str, today: date | None = None) -> list[tuple[int, int, 
         days = _month_date_days(match, today)
         if days is not None:
             found.append((match.start(), days, True))
+    for match in _WEEKDAYS_AGO.finditer(text):
+        weeks = int(_required_number(match.group("n")))
+        days = weekday_days_ago(match.group("weekday"), today, last=False) + 7 * (weeks - 1)
+        found.append((match.start(), days, True))
     for match in _WEEKEND.finditer(text):
         if not match.group("start"):  # "since the weekend" is in SINCE_PHRASES
             found.append((match.start(), weekday_days_ago("sunday", today, last=False), False))

@@ -64,6 +64,7 @@ _DURATION_LEAD = {
     "been",
     "good",
     "of",
+    "to",
     "couple",
     "few",
 }
@@ -456,7 +457,8 @@ def _duration_days(
         ago = after.startswith("ago")
         if re.match(r"(a|per|each|every)\s+(week|month|day)\b", after):
             continue  # "6 days a week" is a rate
-        if low in ("a", "an") and not ago and not (before and before[-1] in _DURATION_LEAD):
+        intensified = re.search(r"\b(whole|full|entire|solid|straight)\b", match.group(0))
+        if low in ("a", "an") and not (ago or intensified) and not (before and before[-1] in _DURATION_LEAD):
             continue  # "4 cups a day" is a rate, not how long
         candidates.append((match.start(), amount_days(match), "ago" if ago else "length"))
     in_twitch_sentences: list[tuple[bool, int]] = []

@@ -108,11 +108,14 @@ def test_amounts(text: str, amount: int) -> None:
         ("since early may", 215),
         ("since 3 days", 3),  # a length, not "the 3rd"
         ("for 3 whole weeks", 21),
+        ("2 1/2 weeks", 18),
+        ("started two sundays ago", 10),
     ],
 )
 def test_dates_by_their_month(text: str, days: int) -> None:
     assert parse_duration_days(text, WEDNESDAY) == days
 
 
-def test_may_alone_is_not_a_month() -> None:
+def test_may_alone_is_not_a_month_and_an_amount_is_not_a_date() -> None:
     assert parse_duration_days("it may have started since", WEDNESDAY) is None
+    assert parse_duration_days("tired from the 12 hour shifts", WEDNESDAY) is None
