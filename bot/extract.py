@@ -12,11 +12,13 @@ hours of sleep. Only what the text states is returned; a said-no is False.
 from __future__ import annotations
 
 import argparse
+import bisect
 import functools
 import json
 import re
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -26,8 +28,16 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from bot.amounts import AMOUNT, DAYS_PER_UNIT, as_number, number_value, since_phrases
-from bot.findings import BODY_PARTS, FINDINGS, MEDICATION_CLASSES
+from bot.amounts import (
+    AMOUNT,
+    NUMBER_WORDS,
+    amount_days,
+    as_number,
+    dated_phrases,
+    number_value,
+    since_phrases,
+)
+from bot.findings import BODY_PARTS, FINDINGS, HABITS, MEDICATION_CLASSES
 from bot.negation import negation
 from bot.spelling import closest
 
@@ -51,6 +61,10 @@ _DURATION_LEAD = {
     "like",
     "roughly",
     "approximately",
+    "been",
+    "good",
+    "of",
+    "to",
     "couple",
     "few",
 }
@@ -63,65 +77,6 @@ SPELLING_MIN_LENGTH = 5
 # 6 s at 40,000 on the project's machine), and the check-in's actions read the stored text, which can be
 # far longer: the channels store a message whole but have only this much of it read (components/reading.py).
 MAX_TEXT_CHARS = 5_000
-# Ordinary words that sit one typo away from a lexicon word and must stay as they are.
-_COMMON = {
-    "wanted",
-    "wanting",
-    "waited",
-    "waiting",
-    "month",
-    "months",
-    "week",
-    "weeks",
-    "year",
-    "years",
-    "night",
-    "nights",
-    "hours",
-    "minute",
-    "minutes",
-    "today",
-    "lately",
-    "things",
-    "thing",
-    "stuff",
-    "muscle",
-    "muscles",
-    "cramped",
-    "weekly",
-    "since",
-    "there",
-    "where",
-    "these",
-    "those",
-    "feels",
-    "makes",
-    "takes",
-    "started",
-    "starts",
-    "worse",
-    "worst",
-    "right",
-    "tight",
-    "bites",
-    "little",
-    "while",
-    "could",
-    "would",
-    "should",
-    "about",
-    "after",
-    "again",
-    "mouth",
-    "morning",
-    "evening",
-    "tapping",
-    "fails",
-    "fills",
-    "sleepless",
-}
-
-
 @dataclass(frozen=True)
 class Extraction:
     """What a message states: findings in the vocabulary, and the side of a body part where said."""
@@ -146,6 +101,8 @@ class Extractor:
     def __init__(self, lexicon: Mapping[str, Any]) -> None:
         self.nlp = spacy.blank("en")
         self._abbreviations = dict(lexicon.get("abbreviations") or {})
+        # Number words are never typos of a lexicon word ("three" is not "there").
+        self._keep = frozenset(lexicon.get("keep") or ()) | set(NUMBER_WORDS)
         self._fine = re.compile(r"^\s*(?:" + "|".join(re.escape(w) for w in lexicon["fine_words"]) + r")\b")
         self._matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._kinds: dict[str, tuple[str, str]] = {}
@@ -176,6 +133,7 @@ class Extractor:
             yield "finding", name, entry.get("phrases") or []
             yield "answer", name, entry.get("in_answer") or []
             yield "normal", name, entry.get("normal_words") or []
+            yield "opposite", name, entry.get("opposites") or []
         for medication, phrases in lexicon["medications"].items():
             yield "medication", medication, phrases
         yield "no_medication", "none", lexicon["no_medications"]
@@ -183,18 +141,26 @@ class Extractor:
             yield "frequency", choice, phrases
         yield "caffeine", "caffeine", lexicon["caffeine_drinks"]
         yield "sleep", "sleep", lexicon["sleep_words"]
+        yield "ignore", "ignore", lexicon.get("ignore") or []
 
     def _correct(self, word: str) -> str | None:
-        """The lexicon word a typo most likely meant ("weeknes" -> "weakness"), or None."""
+        """The lexicon word a typo most likely meant ("weeknes" -> "weakness"), or None.
+
+        As the safety screens' speller: one edit below 9 letters, two from 9. A word under 7 letters one
+        letter different from a lexicon word is more often another word than a typo ("check" is not "cheek",
+        "dairy" not "daily"), so a single changed letter is not corrected there; ordinary words that are
+        still a typo away stay as they are (`keep` in data/lexicon.yml)."""
         if (
             len(word) < SPELLING_MIN_LENGTH
             or not word.isalpha()
             or word in self._vocabulary
-            or word in _COMMON
+            or word in self._keep
         ):
             return None
-        limit = 1 if len(word) < 7 else 2
-        return closest(word, self._by_first_letter.get(word[0], ()), limit)
+        candidates = self._by_first_letter.get(word[0], ())
+        if len(word) < 7:
+            candidates = [c for c in candidates if not _one_letter_changed(word, c)]
+        return closest(word, candidates, 1 if len(word) < 9 else 2)
 
     def parse(self, text: str) -> Doc:
         """The message with typos and short forms replaced by the words they stand for, as a spaCy doc."""
@@ -221,7 +187,11 @@ class Extractor:
             if any(start <= span.start_char < end for start, end in skipped):
                 continue
             kind, value = self._kinds[self.nlp.vocab.strings[span.label]]
-            negated = negation().cancels(lower[: span.start_char])
+            if kind == "ignore":
+                continue
+            # "no idea why my arm twitches" still says where: doubt does not deny a place.
+            cancels = negation().cancels_plainly if kind == "body" else negation().cancels
+            negated = cancels(lower[: span.start_char])
             if previous and previous.negated and kind in _LISTED:
                 between = {t.lower_ for t in doc[previous.span.end : span.start]}
                 negated = negated or between <= _LIST_GLUE
@@ -230,6 +200,9 @@ class Extractor:
                 if not (negated or self._fine.match(lower[span.end_char :])):
                     continue
                 kind, negated = "finding", True
+            if kind == "opposite":
+                # "I drink plenty of water" is a no to dehydration, "I don't drink enough" a yes.
+                kind, negated = "finding", not negated
             kind = "finding" if kind == "answer" else kind
             mention = _Mention(kind, value, span, negated)
             mentions.append(mention)
@@ -237,10 +210,12 @@ class Extractor:
                 previous = mention
         return mentions
 
-    def extract(self, text: str, answering: Iterable[str] = ()) -> Extraction:
+    def extract(self, text: str, answering: Iterable[str] = (), today: date | None = None) -> Extraction:
         """The findings `text` states. `answering`: the findings a check-in question asked about, which
-        allows short answers ("a cut", "my calf", "3 weeks") that would be ambiguous anywhere else."""
+        allows short answers ("a cut", "my calf", "3 weeks") that would be ambiguous anywhere else. `today`:
+        the day the message was written, for "since last tuesday" (the current date when not given)."""
         answering = frozenset(answering)
+        today = today or date.today()
         doc = self.parse(text[:MAX_TEXT_CHARS])
         mentions = self._mentions(doc, answering)
         findings: dict[str, Any] = {}
@@ -262,27 +237,7 @@ class Extractor:
             if m.kind == "twitch" or (m.kind == "finding" and m.value in _SAYS_IT_TWITCHES)
         ]
         twitch_sentences = {_index(m.span.start_char, sentences) for m in twitch}
-        # A body part is where the twitching is when its sentence is about twitching and its clause is not
-        # about something else ("numbness in my toes", "a tick bite on my leg").
-        other_finding_clauses = {
-            _index(char, clauses)
-            for m in mentions
-            if m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING
-            for char in (m.span.start_char, m.span.end_char - 1)
-        }
-        parts = {
-            m.value
-            for m in mentions
-            if m.kind == "body"
-            and not m.negated
-            and (
-                "location" in answering
-                or (
-                    _index(m.span.start_char, sentences) in twitch_sentences
-                    and _index(m.span.start_char, clauses) not in other_finding_clauses
-                )
-            )
-        }
+        parts = _where(doc, mentions, sentences, clauses, twitch_sentences, "location" in answering)
         if parts:
             findings["location"] = [part for part in BODY_PARTS if part in parts]
         about_twitching = bool(twitch) or bool(answering & {"frequency", "duration_days", "location"})
@@ -292,19 +247,27 @@ class Extractor:
             if m.kind in ("medication", "caffeine", "sleep")
             or (m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING)
         }
+        # Clauses that name the twitching or its place ("twitch in my glute and hamstring for a week").
+        twitch_clauses = {
+            _index(m.span.start_char, clauses) for m in twitch if m.span.text.lower() not in _PRONOUNS
+        } | {_index(m.span.start_char, clauses) for m in mentions if m.kind == "body" and m.value in parts}
         if about_twitching or "frequency" in answering:
-            frequency = next(
-                (
-                    m.value
-                    for m in mentions
-                    if m.kind == "frequency" and _index(m.span.start_char, clauses) not in not_twitch_clauses
-                ),
-                None,
-            )
+            # How often the twitching happens, said beside it first ("I walk every day and my calf twitches
+            # constantly"), else anywhere not about something else.
+            said = [m for m in mentions if m.kind == "frequency"]
+            beside = [
+                m
+                for m in said
+                if _index(m.span.start_char, clauses) in twitch_clauses and _after_twitching(m, mentions)
+            ]
+            elsewhere = [m for m in said if _index(m.span.start_char, clauses) not in not_twitch_clauses]
+            frequency = next((m.value for m in beside or elsewhere), None)
             if frequency:
                 findings["frequency"] = frequency
         if about_twitching:
-            duration = _duration_days(text_lower, clauses, sentences, not_twitch_clauses, twitch_sentences)
+            duration = _duration_days(
+                text_lower, clauses, sentences, not_twitch_clauses, twitch_sentences, twitch_clauses, today
+            )
             if duration is not None:
                 findings["duration_days"] = duration
         cups = _caffeine_cups(doc, mentions)
@@ -318,25 +281,121 @@ class Extractor:
 
 
 _LISTED = ("finding", "medication", "caffeine", "normal")
+# Twitch words that stand for the twitching without naming it ("it started a week ago").
+_PRONOUNS = frozenset({"it", "this", "they"})
 # Findings that describe the twitching itself, so the place, time and rate said beside them are the
 # twitching's ("my eyelid squeezes my eye shut, for 4 months"); the first two also show a message is about it.
 _SAYS_IT_TWITCHES = frozenset({"spreading", "eyelid_forceful_closing"})
 _ABOUT_THE_TWITCHING = _SAYS_IT_TWITCHES | {"when_falling_asleep"}
 _SENTENCE_END = re.compile(r"[.;!?\n]+|\bbut\b")
 _QUESTION_START = re.compile(
-    r"^\s*(what|why|how|can|could|does|do|is|are|would|will|should|when|which|who|what's|whats)\b"
+    r"^\s*(what|why|how|can|could|does|do|is|are|would|will|should|when|which|who|what's|whats)(?![\w'])"
+)
+# Words that open a question even without its question mark ("can exercise cause twitches"); "do" and "when"
+# also open descriptions ("when running my calves twitch"), so they need the mark, and a request ("can you
+# log this") is not a question about causes. "can't" is not "can".
+_ASKED_WITHOUT_MARK = re.compile(
+    r"^\s*(?:what|why|how|can|could|does|is|are|would|will|should|which|whats|what's)(?![\w'])(?!\s+you\b)"
 )
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b")
 
 
+_HABITS = frozenset(finding.name for finding in HABITS)
+# Words that may stand beside a place in a sentence that only names it: "Left calf.", "Both calves, mostly."
+_PLACE_ONLY = {"my", "the", "in", "and", ",", "both", "mostly", "mainly", "just", "only", "muscle", "muscles",
+               "area", "-", "also", "too", "then", "now", "on", "of"}
+# Words between two places where the second only locates the first: "the big toe on my right foot".
+_LOCATING = {"my", "the", "your", "left", "right"}
+
+
+def _after_twitching(said: _Mention, mentions: list[_Mention]) -> bool:
+    """Whether the nearest thing said before a frequency is the twitching or its place, not a trigger:
+    "twitched every day since a walk" is the twitching's, "since I started drinking monster every day" not."""
+    before = [m for m in mentions if m.span.end <= said.span.start and m.kind != "frequency"]
+    return not before or before[-1].kind in ("twitch", "body", "side")
+
+
+def _where(
+    doc: Doc,
+    mentions: list[_Mention],
+    sentences: list[tuple[int, int]],
+    clauses: list[tuple[int, int]],
+    twitch_sentences: set[int],
+    answering_where: bool,
+) -> set[str]:
+    """The body parts where the twitching is. A part counts when its sentence is about twitching, or only
+    names a place in a message about twitching ("Left calf. Twitching a lot."), and its clause is not about
+    a symptom or a medicine of its own ("numbness in my toes", "steroids for my back"); a habit beside it
+    ("since leg day, my quads twitch") does not take the place away."""
+    named_twitching = {
+        _index(m.span.start_char, clauses)
+        for m in mentions
+        if m.kind == "twitch" and m.span.text.lower() not in _PRONOUNS
+    }
+    own_place = {
+        _index(char, clauses)
+        for m in mentions
+        if (m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING and m.value not in _HABITS)
+        for char in (m.span.start_char, m.span.end_char - 1)
+    }
+    # "steroids for my back" is the medicine's place; "twitching in my arm since I started it", the twitch's.
+    own_place |= {
+        _index(m.span.start_char, clauses) for m in mentions if m.kind == "medication"
+    } - named_twitching
+    bodies = [m for m in mentions if m.kind == "body" and not m.negated]
+    covered = {t.i for m in mentions if m.kind in ("body", "side") for t in m.span}
+    place_only: set[int] = set()
+    if twitch_sentences:
+        naming, saying_more = set(), set()
+        starts = [start for start, _ in sentences]
+        for token in doc:
+            sentence = bisect.bisect_right(starts, token.idx) - 1  # each sentence's gap is its boundary
+            if token.i in covered:
+                naming.add(sentence)
+            elif token.is_alpha and token.lower_ not in _PLACE_ONLY:
+                saying_more.add(sentence)
+        place_only = naming - saying_more
+    ends = {m.span.end: m for m in bodies}
+    parts = set()
+    for mention in bodies:
+        locating = _locates_a_part_before(doc, mention.span.start, ends)
+        if locating is not None and locating.value != mention.value:
+            continue  # "the big toe on my right foot": the toe
+        sentence = _index(mention.span.start_char, sentences)
+        clause = _index(mention.span.start_char, clauses)
+        if answering_where or (
+            (sentence in twitch_sentences or sentence in place_only) and clause not in own_place
+        ):
+            parts.add(mention.value)
+    return parts
+
+
+def _locates_a_part_before(doc: Doc, start: int, ends: Mapping[int, _Mention]) -> _Mention | None:
+    """The body part a part follows as "<part> on/of my <part>", or None."""
+    i = start - 1
+    while i >= 0 and doc[i].lower_ in _LOCATING:
+        i -= 1
+    if i >= 1 and doc[i].lower_ in ("on", "of") and i < start - 1:
+        return ends.get(i)
+    return None
+
+
+def _one_letter_changed(word: str, other: str) -> bool:
+    return len(word) == len(other) and sum(a != b for a, b in zip(word, other, strict=True)) == 1
+
+
 def _general_questions(text: str) -> list[tuple[int, int]]:
-    """Questions that are not about the person ("can stress cause twitching?"): they state no finding."""
+    """Questions that are not about the person ("can stress cause twitching?", "why do muscles twitch after
+    sport", the question mark left out): they state no finding."""
     ranges, start = [], 0
-    for match in re.finditer(r"[.!?\n]+", text):
+    for match in re.finditer(r"[.!?\n]+|$", text):
         sentence = text[start : match.end()]
-        if "?" in match.group(0) and _QUESTION_START.match(sentence) and not _FIRST_PERSON.search(sentence):
+        asked = "?" in match.group(0) or _ASKED_WITHOUT_MARK.match(sentence)
+        if asked and _QUESTION_START.match(sentence) and not _FIRST_PERSON.search(sentence):
             ranges.append((start, match.end()))
         start = match.end()
+        if not match.group(0):
+            break
     return ranges
 
 
@@ -374,10 +433,21 @@ def _duration_days(
     sentences: list[tuple[int, int]],
     not_twitch_clauses: set[int],
     twitch_sentences: set[int],
+    twitch_clauses: set[int],
+    today: date,
 ) -> int | None:
-    """How long the twitching has gone on, from phrases that are not about something else (a bite's date)."""
-    candidates: list[tuple[int, int, bool]] = []
-    candidates.extend((start, days, False) for start, days in since_phrases(text))
+    """How long the twitching has gone on, from phrases that are not about something else (a bite's date).
+
+    A time said beside the twitching counts even with a trigger in the same words ("twitching for 2 days
+    after way too many pull ups"); a point in time ("3 weeks ago", "on saturday") away from it counts only
+    with a "since then". When a sentence about the twitching says how long, times in other sentences ("Ex
+    smoker, quit 2 years ago") are not its duration."""
+    # (position, days, kind): a length ("for 3 weeks", "since tuesday"), a time ago, or a point in time
+    candidates: list[tuple[int, int, str]] = [(start, days, "length") for start, days in since_phrases(text)]
+    candidates.extend(
+        (start, days, "length" if start_of_it else "point")
+        for start, days, start_of_it in dated_phrases(text, today)
+    )
     for match in AMOUNT.finditer(text):
         low, unit = match.group("low"), match.group("unit")
         if not unit or low == "no":
@@ -387,25 +457,25 @@ def _duration_days(
         ago = after.startswith("ago")
         if re.match(r"(a|per|each|every)\s+(week|month|day)\b", after):
             continue  # "6 days a week" is a rate
-        if low in ("a", "an") and not ago and not (before and before[-1] in _DURATION_LEAD):
+        intensified = re.search(r"\b(whole|full|entire|solid|straight)\b", match.group(0))
+        if low in ("a", "an") and not (ago or intensified) and not (before and before[-1] in _DURATION_LEAD):
             continue  # "4 cups a day" is a rate, not how long
-        amounts = [float(number_value(low) or 0)]
-        if match.group("high"):
-            amounts.append(float(number_value(match.group("high")) or 0))
-        candidates.append((match.start(), round(max(amounts) * DAYS_PER_UNIT[unit]), ago))
-    kept = []
-    for start, days, ago in candidates:
-        sentence = _index(start, sentences)
-        since_then = (
-            ago
-            and sentence in twitch_sentences
-            and re.search(
-                r"\b(since then|ever since|since)\b", text[sentences[sentence][0] : sentences[sentence][1]]
-            )
+        candidates.append((match.start(), amount_days(match), "ago" if ago else "length"))
+    in_twitch_sentences: list[tuple[bool, int]] = []
+    elsewhere: list[tuple[bool, int]] = []
+    for start, days, kind in candidates:
+        sentence, clause = _index(start, sentences), _index(start, clauses)
+        since_then = sentence in twitch_sentences and re.search(
+            r"\b(since then|ever since|since)\b", text[sentences[sentence][0] : sentences[sentence][1]]
         )
-        if _index(start, clauses) not in not_twitch_clauses or since_then:
-            kept.append(days)
-    return max(kept) if kept else None
+        beside = clause in twitch_clauses or (kind != "point" and clause not in not_twitch_clauses)
+        if beside or (kind != "length" and since_then):
+            group = in_twitch_sentences if sentence in twitch_sentences else elsewhere
+            group.append((kind == "length", days))
+    # A length said ("since friday") wins over a point in time with a "since then" ("gym on thursday").
+    kept = in_twitch_sentences or elsewhere
+    kept = [(True, days) for is_length, days in kept if is_length] or kept
+    return max(days for _, days in kept) if kept else None
 
 
 # Words between an amount and its drink: "5 large cups of coffee".
@@ -444,18 +514,28 @@ def _amount_before(doc: Doc, span: Span) -> float | None:
     return number_value(words[-1])
 
 
-def _amount_after(doc: Doc, span: Span) -> float | None:
-    """ "living on red bull, like 4 a day": an amount right after the drink, followed by a rate."""
-    words = [t.lower_ for t in doc[span.end : span.end + 5]]
-    for i, word in enumerate(words):
-        value = number_value(word)
-        if value is not None and words[i + 1 : i + 3] in (["a", "day"], ["per", "day"], ["daily"]):
+def _amount_after(doc: Doc, span: Span, drinks_at: set[int]) -> float | None:
+    """ "living on red bull, like 4 a day", "diet coke, about 4 cans a day": an amount soon after the drink,
+    followed by a rate. An amount just before another drink ("tea, maybe 8 cups a day") is that drink's."""
+    for token in doc[span.end : span.end + 8]:
+        value = number_value(token.lower_)
+        if value is None:
+            continue
+        rest = doc[token.i + 1 : token.i + 6]
+        skip = 0
+        while skip < len(rest) and rest[skip].lower_ in _FILLER and rest[skip].i not in drinks_at:
+            skip += 1
+        words = [t.lower_ for t in rest[skip:]]
+        if skip < len(rest) and rest[skip].i in drinks_at:
+            return None
+        if words[:2] in (["a", "day"], ["per", "day"]) or words[:1] == ["daily"]:
             return value
     return None
 
 
 def _caffeine_cups(doc: Doc, mentions: list[_Mention]) -> int | float | None:
     total, stated = 0.0, False
+    drinks_at = {m.span.start for m in mentions if m.kind == "caffeine"}
     for mention in mentions:
         if mention.kind != "caffeine":
             continue
@@ -464,7 +544,7 @@ def _caffeine_cups(doc: Doc, mentions: list[_Mention]) -> int | float | None:
             continue
         amount = _amount_before(doc, mention.span)
         if amount is None:
-            amount = _amount_after(doc, mention.span)
+            amount = _amount_after(doc, mention.span, drinks_at)
         if amount is not None and amount != 0:
             total += amount
             stated = True
@@ -473,6 +553,12 @@ def _caffeine_cups(doc: Doc, mentions: list[_Mention]) -> int | float | None:
 
 def _sleep_hours(text: str, clauses: list[tuple[int, int]], mentions: list[_Mention]) -> int | float | None:
     sleep_clauses = {_index(m.span.start_char, clauses) for m in mentions if m.kind == "sleep"}
+    # "I barely sleep, 3 hours tops": a short clause right after the sleep is its amount.
+    sleep_clauses |= {
+        i + 1
+        for i in sleep_clauses
+        if i + 1 < len(clauses) and len(text[clauses[i + 1][0] : clauses[i + 1][1]].split()) <= 3
+    }
     for match in _HOURS.finditer(text):
         if _index(match.start(), clauses) not in sleep_clauses:
             continue
@@ -496,9 +582,9 @@ def extractor() -> Extractor:
     return Extractor(lexicon)
 
 
-def extract(text: str, answering: Iterable[str] = ()) -> Extraction:
+def extract(text: str, answering: Iterable[str] = (), today: date | None = None) -> Extraction:
     """The findings a message states (see Extractor.extract)."""
-    return extractor().extract(text, answering)
+    return extractor().extract(text, answering, today)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -141,6 +141,25 @@ def test_numbers_durations_places_medicines_and_typos(text: str, name: str, valu
 
 
 @pytest.mark.parametrize(
+    ("text", "not_meant"),
+    [
+        ("I'm diabetic and my calf twitches", "medications"),  # not "diuretic"
+        ("I keep checking my eyelid, it twitches", "swallowing_difficulty"),  # not "choking"
+        ("I check my calf all day, it twitches", "location"),  # not "cheek", the face
+        ("my thigh has twitched for thirty days", "dehydrated"),  # not "thirsty"
+        ("I stopped on the stairs and my leg twitched", "wound_or_bite"),  # not "stepped on a nail"
+        ("my eyelid twitches and my hands are shaking", "nicotine"),  # not "smoking"
+    ],
+)
+def test_ordinary_words_a_typo_away_from_a_lexicon_word_keep_their_meaning(text: str, not_meant: str) -> None:
+    findings = extract(text).findings
+    if not_meant == "location":
+        assert "face" not in findings["location"], dict(findings)
+    else:
+        assert not_meant not in findings, dict(findings)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "no trouble breathing",
@@ -178,6 +197,74 @@ def test_an_eyelid_that_squeezes_shut_for_months_reaches_both_nice_rules() -> No
 )
 def test_near_misses_are_not_guideline_signs(text: str) -> None:
     assert not set(GUIDELINE_SIGNS) & set(extract(text).findings), dict(extract(text).findings)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I go to the gym 5 times a week and my triceps twitch", {"hard_exercise": True}),
+        ("long shifts on my feet, my calves twitch", {"hard_exercise": True, "location": ["calf"]}),
+        ("I play rugby twice a week and my quads twitch", {"hard_exercise": True, "location": ["thigh"]}),
+        ("walked about 15 miles a day on holiday, calves twitching", {"hard_exercise": True}),
+        ("I don't really exercise and my eyelid twitches", {"hard_exercise": False}),
+        ("I barely drink water and my eyelid twitches", {"dehydrated": True}),
+        ("I don't drink enough and my calf twitches", {"dehydrated": True}),
+        ("couldn't keep fluids down for two days", {"dehydrated": True}),
+        ("I drink plenty of water but my calf twitches", {"dehydrated": False}),
+        ("I drink about 3 litres of water a day", {"dehydrated": False}),
+        ("I'm a non-smoker", {"nicotine": False}),
+        ("I'm terrified it's ALS", {"stress": True}),
+        ("I'm diabetic and take metformin", {"medications": ["other"]}),
+        ("no meds, no supplements", {"medications": [], "b6_supplements": False}),
+        ("on vyvanse for my ADHD", {"stimulants": True}),
+        ("my eye twitches every single day", {"frequency": "daily"}),
+        ("my thigh twitches 24/7", {"frequency": "constant"}),
+        ("I walk every day and my calf twitches constantly", {"frequency": "constant"}),
+        ("I barely sleep, 3 hours tops, and my eyes twitch", {"sleep_hours": 3}),
+        ("my eye twitches, I only drink diet coke, about 4 cans a day", {"caffeine_cups_per_day": 4}),
+        ("tea drinker, maybe 8 cups a day, and my thumb twitches", {"caffeine_cups_per_day": 8}),
+    ],
+)
+def test_triggers_told_in_stories(text: str, expected: dict) -> None:
+    findings = extract(text).findings
+    for name, value in expected.items():
+        assert findings.get(name) == value, (name, dict(findings))
+
+
+@pytest.mark.parametrize(
+    ("text", "location"),
+    [
+        ("my eye has been twitching since I got back from holiday", ["eyelid"]),
+        ("the back of my knee twitches", ["leg"]),
+        ("my pinky toe keeps twitching", ["toe"]),
+        ("the big toe on my right foot twitches", ["toe"]),
+        ("my left butt cheek twitches", None),
+        ("my nose twitches", ["face"]),
+        ("Left calf. Twitching a lot.", ["calf"]),
+        ("quads twitching since leg day yesterday", ["thigh"]),
+        ("my leg twitches and I'm on steroids for my back", ["leg"]),
+        ("twitching in my arm since I started the new antidepressant", ["arm"]),
+        ("no idea why my arm twitches", ["arm"]),
+        ("I check my calf all the time, it twitches", ["calf"]),
+    ],
+)
+def test_where_the_twitching_is_in_the_words_people_use(text: str, location: list[str] | None) -> None:
+    assert extract(text).findings.get("location") == location, dict(extract(text).findings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can anxiety cause twitching",
+        "why do muscles twitch after sport",
+        "does nexium cause twitches",
+        "should i cut coffee, sleep more and drink water to stop twitches",
+        "who won the football last night",
+        "should I worry about it?",
+    ],
+)
+def test_questions_about_causes_state_nothing_even_without_a_question_mark(text: str) -> None:
+    assert dict(extract(text).findings) == {}
 
 
 def test_the_side_is_kept_where_said() -> None:
@@ -232,3 +319,21 @@ def test_only_the_beginning_of_a_very_long_message_is_read() -> None:
     filler = "and then I went for a walk " * 1000  # about 27,000 characters, nothing about twitching
     findings = extract("my left calf twitches, no weakness " + filler + " my grip is weaker").findings
     assert findings["weakness"] is False and "calf" in findings["location"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my heart has been racing", {"palpitations": True}),
+        ("calves twitch, dad had parkinsons", {"family_history": True}),
+        ("I've lost a bit of weight without trying", {"systemic_symptoms": True}),
+        ("I'm struggling to do up buttons", {"dexterity_loss": True}),
+        ("my eye twitches once or twice a week", {"frequency": "occasional"}),
+        ("my feet twitch when I'm trying to get to sleep", {"when_falling_asleep": True}),
+        ("my eyelid twitches, I've got my finals coming up", {"stress": True}),
+    ],
+)
+def test_red_flags_and_habits_in_other_words(text: str, expected: dict) -> None:
+    findings = extract(text).findings
+    for name, value in expected.items():
+        assert findings.get(name) == value, (name, dict(findings))
