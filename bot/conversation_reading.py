@@ -56,6 +56,7 @@ class ConversationReading:
     someone_else: FrozenSet[str]
     question_words: FrozenSet[str]
     telling_findings: FrozenSet[str]
+    asked_about: FrozenSet[str]
     twitch_words: re.Pattern[str]
     joins: re.Pattern[str]
     min_question_words: int
@@ -124,19 +125,29 @@ class ConversationReading:
         mentions_twitching = bool(findings.get("location")) or bool(self.twitch_words.search(lowered))
         if not mentions_twitching:
             return False
-        if any(name in self.telling_findings for name in findings):
-            return True
-        return any(self._is_statement(sentence) for sentence in self._sentences(text))
+        sentences = self._sentences(text)
+        statements = [sentence for sentence in sentences if self._is_statement(sentence)]
+        telling = [name for name in findings if name in self.telling_findings]
+        if not any(self._tells(sentence) for sentence in sentences):
+            # Only questions: a habit they ask about is the question's subject ("why do my muscles twitch
+            # after working out?"), not a story; what they say of themselves still is ("...for 3 weeks?").
+            telling = [name for name in telling if name not in self.asked_about]
+        return bool(telling or statements)
 
     def _sentences(self, text: str) -> List[str]:
         return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
 
-    def _is_statement(self, sentence: str) -> bool:
-        """A sentence that tells rather than asks, and speaks of the writer's twitching."""
+    def _tells(self, sentence: str) -> bool:
+        """A sentence that tells rather than asks, of the writer ("I lift heavy five days a week.")."""
         words = words_of(sentence)
         if not words or sentence.rstrip().endswith("?") or words[0] in self.question_words:
             return False
-        return self.speaks_of_themselves(sentence) and (
+        return self.speaks_of_themselves(sentence)
+
+    def _is_statement(self, sentence: str) -> bool:
+        """A sentence that tells rather than asks, and speaks of the writer's twitching."""
+        words = words_of(sentence)
+        return self._tells(sentence) and (
             bool(self.twitch_words.search(" ".join(words))) or self._names_a_place(sentence)
         )
 
@@ -201,6 +212,7 @@ def _load(path: Path) -> ConversationReading:
         someone_else=frozenset(str(w).lower() for w in stories["someone_else"]),
         question_words=frozenset(str(w).lower() for w in stories["question_words"]),
         telling_findings=frozenset(stories["telling_findings"]),
+        asked_about=frozenset(stories["asked_about"]),
         twitch_words=_phrase_pattern(stories["twitch_words"]),
         joins=_phrase_pattern(two["joins"]),
         min_question_words=int(two["min_words"]),

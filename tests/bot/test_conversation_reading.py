@@ -65,6 +65,13 @@ def test_switching_subject_is_recognised() -> None:
         ("can energy drinks cause twitching?", False),
         ("my dad's arm keeps twitching, should he see someone?", False),
         ("do swimmers get twitchy calves?", False),
+        # A habit asked about is the question's subject; what they say of themselves is a story.
+        ("why do my muscles twitch after working out?", False),
+        ("can stress make my legs twitch?", False),
+        ("why do i twitch when i'm falling asleep?", False),
+        ("why has my calf been twitching for 3 weeks?", True),
+        ("why do my muscles twitch when i drink 5 coffees a day?", True),
+        ("I lift heavy 5 days a week. why do my calves twitch after?", True),
     ],
 )
 def test_a_persons_own_story_is_told_apart_from_a_question(text: str, story: bool) -> None:
