@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.buttons import FAQ_INTENT, topic_buttons
@@ -18,6 +19,10 @@ from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 MIN_TOPIC_CONFIDENCE = 0.15
 # Where components/text_classifiers.py leaves each question of a message with its topic.
 QUESTIONS = "questions"
+# Set by the NLU (components/deterministic_intents.py): the kind of follow-up a message is.
+FOLLOW_UP = "follow_up"
+# The topic answered last, for a follow-up ("is it dangerous?") or a medicine question about it.
+LAST_TOPIC_SLOT = "last_topic"
 
 
 def topic_id_of(intent_response_key: Optional[str]) -> Optional[str]:
@@ -32,6 +37,28 @@ def retrieved_topic(latest_message: Dict[str, Any]) -> tuple[Optional[str], floa
     selection = (latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
     response = selection.get("response") or {}
     return topic_id_of(response.get("intent_response_key")), float(response.get("confidence") or 0.0)
+
+
+def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
+    """The retrieval's topic for the latest message, read in the light of the answer just given: for a
+    short question right after it ("which conditions cause it?"), the topic just answered counts for
+    more (`context_weight` in data/conversation_reading.yml), so that it wins unless another is clearly
+    meant ("what about magnesium?")."""
+    topic_id, confidence = retrieved_topic(tracker.latest_message)
+    last = tracker.get_slot(LAST_TOPIC_SLOT)
+    reading = conversation_reading()
+    text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    if not last or not reading.is_short(text) or not answered_just_before(tracker):
+        return topic_id, confidence
+    selection = (tracker.latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
+    scores = {
+        topic_id_of(entry.get("intent_response_key")): float(entry.get("confidence") or 0.0)
+        for entry in selection.get("ranking") or []
+    }
+    scores.pop(None, None)
+    scores[last] = scores.get(last, 0.0) + reading.context_weight
+    best = max(scores, key=lambda topic: scores[topic])
+    return best, scores[best]
 
 
 def send_answer(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Topic) -> None:
@@ -70,3 +97,37 @@ def send_topic(dispatcher: CollectingDispatcher, topic_id: str) -> None:
     topic = kb.topic(topic_id)
     if topic is not None:
         send_answer(dispatcher, kb, topic)
+
+
+def answered_just_before(tracker: Tracker) -> bool:
+    """Whether the assistant's last turn, before this message, answered a topic: it set `last_topic`
+    (an FAQ answer, the brief answer before a check-in, an answer given in the middle of one)."""
+    seen_this_message = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_this_message:
+                return False
+            seen_this_message = True
+        elif seen_this_message and event.get("event") == "slot" and event.get("name") == LAST_TOPIC_SLOT:
+            return event.get("value") is not None
+    return False
+
+
+def follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
+    """For a short follow-up to the answer just given ("what foods have it?"), the topic that answers it
+    (data/conversation_reading.yml); for a switch to a subject that is a topic of its own ("what about
+    calcium?", "and myoclonus?"), that topic; None for anything else."""
+    if not answered_just_before(tracker):
+        return None
+    subject = conversation_reading().switched_to(str(tracker.latest_message.get("text") or ""))
+    if subject:
+        key = "_".join(subject)
+        starting = [topic for topic in kb.topics.values() if topic.id.startswith(f"{key}_")]
+        named = [kb.topics[key]] if key in kb.topics else starting
+        if len(named) == 1:
+            return named[0]
+    aspect = tracker.latest_message.get(FOLLOW_UP)
+    last = tracker.get_slot(LAST_TOPIC_SLOT)
+    if not aspect or not last or last not in kb.topics:
+        return None
+    return kb.topic(conversation_reading().answering_topic(str(aspect), str(last)))

@@ -15,9 +15,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import (
+    LAST_TOPIC_SLOT,
     MIN_TOPIC_CONFIDENCE,
     asked_questions,
-    retrieved_topic,
+    follow_up_topic,
+    retrieved_topic_in_context,
     send_answer,
     send_brief_answer,
 )
@@ -83,9 +85,11 @@ class ActionStartCheckIn(Action):
         # A story that ends in a question ("...for two weeks, could it be the coffee?"): the question is
         # answered first, briefly, and the check-in keeps what the story said.
         kb = knowledge_base()
+        answered: List[EventType] = []
         for topic_id, confidence in asked_questions(tracker.latest_message)[:1]:
             if topic_id in kb.topics and confidence >= MIN_TOPIC_CONFIDENCE:
                 send_brief_answer(dispatcher, kb, kb.topics[topic_id])
+                answered.append(SlotSet(LAST_TOPIC_SLOT, topic_id))  # "is it dangerous?" is about it
         dispatcher.utter_message(response="utter_check_in_intro")
         if findings:
             sides = tracker.latest_message.get("finding_sides") or {}
@@ -103,6 +107,7 @@ class ActionStartCheckIn(Action):
             *reset_check_in(check_in()),
             SlotSet(FINDINGS_SLOT, findings),
             SlotSet(CHECK_IN_PAUSED_SLOT, None),
+            *answered,
             *([FollowupAction(FORM_NAME)] if asked_as_question else []),
         ]
 
@@ -166,8 +171,10 @@ class ValidateCheckInForm(FormValidationAction):
         to_validate = tracker.slots_to_validate()
         # A question about a medicine, a dose or something else in the middle is answered first, and the
         # answer still counts for the check-in ("I take sertraline, should I stop it?").
+        # "should I stop taking them?" after an answer about a medicine is about that medicine.
+        concerns = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
         concerns_answered = bool(to_validate) and answer_concerns(
-            dispatcher, tracker.latest_message, reading_of(tracker.latest_message)
+            dispatcher, tracker.latest_message, concerns
         )
         for slot, answer in to_validate.items():
             if not slot.startswith(SLOT_PREFIX) or answer is None:
@@ -188,7 +195,7 @@ class ValidateCheckInForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_check_in_resume")
                 events.append(SlotSet(slot, None))
             else:
-                self._explain(reading.status, question.why, dispatcher, tracker)
+                events.extend(self._explain(reading.status, question.why, dispatcher, tracker))
                 events.append(SlotSet(slot, None))
         if not events:
             # Nothing was answered (an emergency, or "stop"): returning no events lets Rasa reject the
@@ -198,23 +205,30 @@ class ValidateCheckInForm(FormValidationAction):
         return events
 
     @staticmethod
-    def _explain(status: str, why: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        """Before the question is asked again: why it is asked, or the FAQ answer, or what to do."""
+    def _explain(
+        status: str, why: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> List[EventType]:
+        """Before the question is asked again: why it is asked, or the FAQ answer (a follow-up to the
+        answer just given is about its topic), or what to do."""
         if status == WHY:
             dispatcher.utter_message(text=why)
-            return
+            return []
         if status == NAME_THEM:
             dispatcher.utter_message(response="utter_check_in_name_them")
-            return
-        topic_id, confidence = retrieved_topic(tracker.latest_message)
+            return []
         kb = knowledge_base()
-        topic = kb.topic(topic_id) if topic_id else None
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "faq" and topic is not None and confidence >= MIN_TOPIC_CONFIDENCE:
-            send_answer(dispatcher, kb, topic)
-            dispatcher.utter_message(response="utter_check_in_resume")
-        else:
+        topic = follow_up_topic(tracker, kb)
+        if topic is None:
+            topic_id, confidence = retrieved_topic_in_context(tracker)
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            if intent == "faq" and topic_id and confidence >= MIN_TOPIC_CONFIDENCE:
+                topic = kb.topic(topic_id)
+        if topic is None:
             dispatcher.utter_message(response="utter_check_in_didnt_understand")
+            return []
+        send_answer(dispatcher, kb, topic)
+        dispatcher.utter_message(response="utter_check_in_resume")
+        return [SlotSet(LAST_TOPIC_SLOT, topic.id)]
 
 
 def assessment_message(assessment: Assessment) -> str:

@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import (
+    LAST_TOPIC_SLOT,
     MIN_TOPIC_CONFIDENCE,
     asked_questions,
-    retrieved_topic,
+    follow_up_topic,
+    retrieved_topic_in_context,
     send_answer,
     send_brief_answer,
     topic_id_of,
 )
 from actions.buttons import FAQ_INTENT, TOPIC_ENTITY, topic_buttons
-from actions.safety import LAST_TOPIC_SLOT, answer_concerns, reading_of
+from actions.safety import answer_concerns, reading_of
 from bot import safety
-from bot.conversation_reading import conversation_reading
 from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 
 SUGGESTION_COUNT = 3
-# Set by the NLU (components/deterministic_intents.py): the kind of follow-up a message is.
-FOLLOW_UP = "follow_up"
 OWN_STORY = "own_story"
 START_CHECK_IN = "action_start_check_in"
-# Actions after which a follow-up ("is it dangerous?") is about the topic they answered.
-ANSWERING_ACTIONS = {"action_answer_faq"}
 # Below this, the retrieval's best guess is no better than letter fragments: the closest topics would be
 # arbitrary, so the menu is offered instead. A message with no word the classifier knows gives every topic
 # 1/45 (0.022, bot/text_classifier.py); unrelated words ("pizza", "thanks lol please") give 0.04-0.09 to
@@ -135,44 +132,13 @@ class ActionAnswerFaq(Action):
             send_brief_answer(dispatcher, kb, asked[0])
             send_answer(dispatcher, kb, asked[1])
             return [SlotSet(LAST_TOPIC_SLOT, asked[1].id)]
-        topic_id, confidence = retrieved_topic(tracker.latest_message)
+        topic_id, confidence = retrieved_topic_in_context(tracker)
         topic = kb.topic(topic_id) if topic_id else None
         if topic is None or confidence < MIN_TOPIC_CONFIDENCE:
             send_unsure(dispatcher, tracker.latest_message, kb)
             return []
         send_answer(dispatcher, kb, topic)
         return [SlotSet(LAST_TOPIC_SLOT, topic.id)]
-
-
-def answered_just_before(tracker: Tracker) -> bool:
-    """Whether the assistant's last turn, before this message, answered a topic."""
-    seen_this_message = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_this_message:
-                return False
-            seen_this_message = True
-        elif seen_this_message and event.get("event") == "action" and event.get("name") != "action_listen":
-            return event.get("name") in ANSWERING_ACTIONS
-    return False
-
-
-def follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
-    """For a short follow-up to the answer just given ("what foods have it?"), the topic that answers it
-    (data/conversation_reading.yml); for a switch to a subject that is a topic of its own ("what about
-    calcium?", "and myoclonus?"), that topic; None for anything else."""
-    subject = conversation_reading().switched_to(str(tracker.latest_message.get("text") or ""))
-    if subject and answered_just_before(tracker):
-        key = "_".join(subject)
-        starting = [topic for topic in kb.topics.values() if topic.id.startswith(f"{key}_")]
-        named = [kb.topics[key]] if key in kb.topics else starting
-        if len(named) == 1:
-            return named[0]
-    aspect = tracker.latest_message.get(FOLLOW_UP)
-    last = tracker.get_slot(LAST_TOPIC_SLOT)
-    if not aspect or not last or last not in kb.topics or not answered_just_before(tracker):
-        return None
-    return kb.topic(conversation_reading().answering_topic(str(aspect), str(last)))
 
 
 class ActionListTopics(Action):

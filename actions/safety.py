@@ -20,9 +20,6 @@ from bot.checkin import FORM_NAME
 from bot.extract import MAX_TEXT_CHARS
 
 CHECK_IN_PAUSED_SLOT = "check_in_paused"
-# The topic the assistant answered last, so that "should I stop mine then?" after an answer about
-# antidepressants is read as a question about changing a medicine.
-LAST_TOPIC_SLOT = "last_topic"
 # What the classifier's own intent stands for when the screen found no phrase for it.
 INTENT_CONCERNS = {
     "crisis": safety.CRISIS,

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
 READING_FILE = Path(__file__).resolve().parent.parent / "data" / "conversation_reading.yml"
 SAME = "same"
+# A follow-up showing no kind of its own ("why though?"): answered by the topic just answered.
+MORE = "more"
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"(?<=[?.!])\s+|\n+")
 # Findings that only say where: a question about one place is still a question.
@@ -60,25 +62,67 @@ class ConversationReading:
     twitch_words: re.Pattern[str]
     joins: re.Pattern[str]
     min_question_words: int
+    addressed_to_us: FrozenSet[str] = frozenset()
+    context_weight: float = 0.0
+    subject_max_topics: int = 3
+    subject_min_uses: int = 3
+    # Filled from the knowledge base when loaded (`with_vocabulary`): every word its questions use, and
+    # the words that name a subject (used by at most `subject_max_topics` topics: "magnesium", "gym").
+    known_words: FrozenSet[str] = frozenset()
+    subject_words: FrozenSet[str] = frozenset()
+
+    def with_vocabulary(self, questions: Iterable[Tuple[str, str]]) -> ConversationReading:
+        """This reading with the words of the knowledge base's questions, given as (topic, question)."""
+        topics_of: Dict[str, set] = {}
+        uses: Dict[str, int] = {}
+        for topic, question in questions:
+            for word in set(words_of(question)):
+                topics_of.setdefault(word, set()).add(topic)
+                uses[word] = uses.get(word, 0) + 1
+        ignored = self.filler | self.refers_back | self.aspect_words | self.first_person
+        subjects = {
+            word
+            for word, topics in topics_of.items()
+            if len(topics) <= self.subject_max_topics
+            and uses[word] >= self.subject_min_uses
+            and word not in ignored
+            and not self.twitch_words.fullmatch(word)
+        }
+        return replace(self, known_words=frozenset(topics_of), subject_words=frozenset(subjects))
 
     # Follow-ups -------------------------------------------------------------------------------------
     def follow_up_aspect(self, text: str) -> Optional[str]:
-        """The kind of follow-up a short message referring back is ("foods", "danger"...), else None."""
+        """The kind of follow-up a short message referring back is ("foods", "danger"...), else None.
+
+        A message names a subject of its own ("how is bfs diagnosed?", "could the gym be why?") when it
+        has a word only a few topics' questions use, or a word none uses ("pizza"): the classifier reads
+        those. Without one, a question is about the answer just given: of the kind its words show, or,
+        showing none ("why though?", "what's that called?"), more of the same (`more`)."""
         words = words_of(text)
         if not words or len(words) > self.max_words:
             return None
         lowered = " ".join(words)
         found = [aspect for aspect, pattern in self.aspects.items() if pattern.search(lowered)]
-        if not found:
-            return None
         own_words = set(self.aspect_words)
         for aspect in found:
             own_words.update(match.group(0) for match in self.aspects[aspect].finditer(lowered))
         ignored = self.filler | self.refers_back | own_words
-        subject = [word for word in words if word not in ignored]
+        content = [word for word in words if word not in ignored]
+        if not self.known_words:  # no vocabulary: every other word is a subject
+            subject = content
+        else:
+            subject = [w for w in content if w in self.subject_words]
+            if self.switches.match(lowered) and any(w not in self.known_words for w in content):
+                return None  # "what about pizza?": a subject the knowledge base does not know
         if subject:
-            return None  # it names a subject of its own ("how is bfs diagnosed?"): the classifier's to read
-        return found[0]
+            return None
+        if found:
+            return found[0]
+        return MORE if self._asks(text) and not (set(words) & self.addressed_to_us) else None
+
+    def is_short(self, text: str) -> bool:
+        """Short enough to lean on the answer just given."""
+        return 0 < len(words_of(text)) <= self.max_words
 
     def switched_to(self, text: str) -> List[str]:
         """The words of the subject a switch moves to ("what about vitamin d?" -> ["vitamin", "d"])."""
@@ -183,14 +227,14 @@ class ConversationReading:
 
     def _asks(self, part: str) -> bool:
         words = words_of(part)
-        return bool(words) and words[0] in self.question_words
+        return bool(words) and (words[0] in self.question_words or part.rstrip().endswith("?"))
 
 
 def _load(path: Path) -> ConversationReading:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     follow, stories, two = raw["follow_ups"], raw["own_story"], raw["two_questions"]
     aspects = {name: _phrase_pattern(phrases) for name, phrases in follow["aspects"].items()}
-    unknown = set(follow["defaults"]) ^ set(aspects)
+    unknown = set(follow["defaults"]) ^ (set(aspects) | {MORE})
     if unknown:
         raise ValueError(f"{path}: every kind of follow-up needs a default topic, and only those: {unknown}")
     aspect_words = frozenset(
@@ -216,12 +260,19 @@ def _load(path: Path) -> ConversationReading:
         twitch_words=_phrase_pattern(stories["twitch_words"]),
         joins=_phrase_pattern(two["joins"]),
         min_question_words=int(two["min_words"]),
+        addressed_to_us=frozenset(str(w).lower() for w in follow["addressed_to_us"]),
+        subject_max_topics=int(follow["subject_max_topics"]),
+        subject_min_uses=int(follow["subject_min_uses"]),
+        context_weight=float(follow["context_weight"]),
     )
 
 
 @functools.lru_cache(maxsize=1)
 def conversation_reading() -> ConversationReading:
-    return _load(READING_FILE)
+    from bot.knowledge import knowledge_base  # the knowledge base's questions give the vocabulary
+
+    questions = [(t.id, q) for t in knowledge_base().topics.values() for q in (t.title, *t.examples)]
+    return _load(READING_FILE).with_vocabulary(questions)
 
 
 def topic_ids_named(reading: ConversationReading) -> List[Tuple[str, str]]:

@@ -21,17 +21,19 @@ pytestmark = pytest.mark.server
 
 DATA = ROOT / "tests" / "data"
 STORIES = yaml.safe_load((DATA / "stories_heldout.yml").read_text(encoding="utf-8"))
-# The gate, and the set the follow-up table was developed on (its figure is printed, not gated).
+# The gate, and the two sets the follow-up reading was developed on (their figures are printed, not gated;
+# the second was written later, by someone who saw neither the first nor the table).
 FOLLOW_UPS = yaml.safe_load((DATA / "follow_ups_gate.yml").read_text(encoding="utf-8"))["exchanges"]
 FOLLOW_UPS_DEV = yaml.safe_load((DATA / "follow_ups_dev.yml").read_text(encoding="utf-8"))["exchanges"]
+FOLLOW_UPS_DEV2 = yaml.safe_load((DATA / "follow_ups_dev2.yml").read_text(encoding="utf-8"))["exchanges"]
 CHECK_IN_OPENING = check_in().intro.split(".")[0]
 EMERGENCY = "call your emergency number"
 # The figures issue 16 asks for.
 MIN_ROUTING = 0.95
 MIN_FOLLOW_UPS = 0.90
-# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; this commit reaches 0.654 there, so the issue stays
+# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; this commit reaches 0.840 there, so the issue stays
 # open. Until it is reached, this floor keeps what already works from getting worse.
-FOLLOW_UPS_FLOOR = 0.60
+FOLLOW_UPS_FLOOR = 0.82
 
 
 def training_texts() -> set[str]:
@@ -60,7 +62,8 @@ def say(assistant: Assistant, sender: str, text: str) -> str:
 def test_no_held_out_message_is_a_training_example() -> None:
     trained = training_texts()
     held_out = [item["text"] for item in STORIES["descriptions"] + STORIES["questions"]]
-    held_out += [turn["text"] for exchange in FOLLOW_UPS + FOLLOW_UPS_DEV for turn in exchange["turns"]]
+    exchanges = FOLLOW_UPS + FOLLOW_UPS_DEV + FOLLOW_UPS_DEV2
+    held_out += [turn["text"] for exchange in exchanges for turn in exchange["turns"]]
     assert [text for text in held_out if text.lower().strip() in trained] == []
 
 
@@ -127,6 +130,7 @@ def follow_up_accuracy(assistant: Assistant, exchanges: list[dict[str, Any]], na
 
 def test_short_follow_ups_are_answered_about_the_topic_just_answered(assistant: Assistant) -> None:
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV, "development set")
+    follow_up_accuracy(assistant, FOLLOW_UPS_DEV2, "second development set")
     gate = follow_up_accuracy(assistant, FOLLOW_UPS, f"held-out gate (issue 16 asks {MIN_FOLLOW_UPS})")
     assert gate >= FOLLOW_UPS_FLOOR
 
@@ -158,3 +162,18 @@ def test_a_story_with_a_question_answers_it_first_and_keeps_what_it_said(assista
     assert reply.index(knowledge_base().topics["caffeine"].answer) < reply.index(CHECK_IN_OPENING)
     assert "left calf" in reply and "3 weeks" in reply  # what the check-in understood, to be confirmed
 
+
+
+def test_a_follow_up_in_the_middle_of_a_check_in_is_about_the_answer_just_given(assistant: Assistant) -> None:
+    """A story with a question gets a brief answer and starts the check-in; "is it serious?" next is about
+    that answer, is answered, and the check-in carries on where it was."""
+    sender = f"story-follow-{uuid.uuid4().hex[:10]}"
+    story = "My left eyelid has been flickering for about a week now. Why do eyelids twitch?"
+    first = say(assistant, sender, story)
+    assert answered_topics(first) == ["eyelid_twitching"]
+    assert CHECK_IN_OPENING in first
+    question = first.rstrip().splitlines()[-1]
+    follow_up = say(assistant, sender, "is it serious?")
+    assert answered_topics(follow_up) == ["eyelid_twitching"]
+    assert "Back to the check-in" in follow_up
+    assert follow_up.rstrip().splitlines()[-1] == question, "the same check-in question is asked again"

@@ -159,3 +159,41 @@ def test_an_unsure_retrieval_just_below_the_floor_still_offers_its_closest_topic
     [message] = run(ActionSuggestTopics(), tracker_after("twitchy coffee", topic_ranking=ranking)).messages
     closest = [KB.topics[t].title for t in ("caffeine", "sleep", "bfs")]
     assert [b["title"] for b in message["buttons"]] == closest
+
+
+def tracker_right_after_an_answer(
+    answered: str, text: str, topic_ranking: list[tuple[str, float]], intent: str = "faq"
+) -> Tracker:
+    """As `tracker_after`, with the assistant's previous turn having answered `answered`."""
+    tracker = tracker_after(text, intent=intent, topic_ranking=topic_ranking)
+    events = [
+        {"event": "user", "text": "an earlier question"},
+        {"event": "action", "name": "action_answer_faq"},
+        {"event": "slot", "name": "last_topic", "value": answered},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+    return Tracker("someone", {"last_topic": answered}, tracker.latest_message, events, False, None, {},
+                   "action_listen")
+
+
+def test_a_short_question_right_after_an_answer_leans_on_its_topic() -> None:
+    # The classifier leans elsewhere, a little: the topic just answered wins.
+    ranking = [("lower_motor_neuron_conditions", 0.30), ("spasticity", 0.20), ("ms_worry", 0.10)]
+    tracker = tracker_right_after_an_answer("spasticity", "which conditions cause it", ranking)
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["spasticity"].answer)
+
+
+def test_a_short_question_clearly_about_another_topic_gets_that_topic() -> None:
+    ranking = [("magnesium", 0.70), ("potassium", 0.10)]
+    tracker = tracker_right_after_an_answer("potassium", "and is magnesium any good", ranking)
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["magnesium"].answer)
+
+
+def test_the_topic_just_answered_counts_for_nothing_in_a_new_conversation() -> None:
+    ranking = [("lower_motor_neuron_conditions", 0.30), ("spasticity", 0.20)]
+    tracker = tracker_after("which conditions cause it", topic_ranking=ranking)
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["lower_motor_neuron_conditions"].answer)

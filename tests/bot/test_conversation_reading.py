@@ -28,6 +28,12 @@ def test_every_topic_the_follow_up_table_names_exists() -> None:
         ("does it go away", "duration"),
         ("does it weaken the muscles", "muscles"),
         ("how rare?", "how_common"),
+        ("who should i see about it", "who_to_see"),
+        ("which ones", "kinds"),
+        # No kind of its own, and no subject: more about the answer just given.
+        ("how so?", "more"),
+        ("what's that called?", "more"),
+        ("where in the body?", "more"),
     ],
 )
 def test_a_short_follow_up_is_read_as_its_kind(text: str, aspect: str) -> None:
@@ -37,10 +43,20 @@ def test_a_short_follow_up_is_read_as_its_kind(text: str, aspect: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["how is bfs diagnosed?", "thanks", "what about potassium?", "is caffeine dangerous for people with "
-     "heart problems who also drink a lot of energy drinks every day"],
+     "heart problems who also drink a lot of energy drinks every day",
+     # A subject of its own, named by a word few topics' questions use, or one no question uses.
+     "could the gym be why?", "is magnesium dangerous", "what about pizza?",
+     # To the assistant, not about the answer.
+     "who are you?", "what can you do?"],
 )
 def test_a_message_with_a_subject_of_its_own_is_not_a_follow_up(text: str) -> None:
     assert READING.follow_up_aspect(text) is None
+
+
+def test_subject_words_come_from_the_knowledge_bases_questions() -> None:
+    assert {"magnesium", "caffeine", "eyelid", "bfs"} <= READING.subject_words
+    # Words most topics' questions use, and the follow-ups' own words, name no subject.
+    assert not {"twitching", "muscle", "it", "dangerous", "foods", "why"} & READING.subject_words
 
 
 def test_the_table_says_which_topic_answers_a_follow_up() -> None:
