@@ -118,7 +118,7 @@ class SafetyScreen:
         asks_dose = (substances or is_medicine_word) and self.dose_asking.search(normalised)
         if asks_dose or self.dose_asking_alone.search(normalised):
             concerns.append(DOSE)
-        out_of_scope = self._out_of_scope(normalised)
+        out_of_scope = self._out_of_scope(normalised, classes)
         if out_of_scope:
             concerns.append(MEDICAL_OUT_OF_SCOPE)
         if self.diagnosis_pressure.search(normalised):
@@ -185,10 +185,13 @@ class SafetyScreen:
                         return True
         return False
 
-    def _out_of_scope(self, text: str) -> tuple[str, ...]:
+    def _out_of_scope(self, text: str, medicine_classes: tuple[str, ...] = ()) -> tuple[str, ...]:
         kinds = [kind for kind, pattern in self.out_of_scope if kind != CONDITION and pattern.search(text)]
         condition = dict(self.out_of_scope)[CONDITION]
-        if not kinds and condition.search(text) and not self.twitch_words.search(text):
+        # A condition named beside a kind of medicine a topic of its own explains ("can my heartburn pills
+        # lower it?", data/safety_screen.yml's medicine topics) is a question about that medicine.
+        explained = any(name in self.medicine_topics for name in medicine_classes)
+        if not kinds and not explained and condition.search(text) and not self.twitch_words.search(text):
             kinds.append(CONDITION)
         return tuple(kinds)
 

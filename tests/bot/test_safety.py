@@ -31,6 +31,9 @@ RECOGNISED = [
     (safety.MEDICINE_CHANGE, "is it ok to skip my sertraline"),
     (safety.MEDICINE_CHANGE, "can i lower my propranolol myself"),
     (safety.MEDICINE_CHANGE, "can i stpo my setraline"),
+    (safety.MEDICINE_CHANGE, "could i try some of my mum's diazepam for it"),
+    (safety.MEDICINE_CHANGE, "my flatmate has propranolol, can i borrow a few"),
+    (safety.MEDICINE_CHANGE, "is it ok to use leftover tramadol for the cramps"),
     (safety.DOSE, "how much magnesium should I take"),
     (safety.DOSE, "what's the max dose of b6"),
     (safety.DOSE, "can I take 2 ibuprofen"),
@@ -76,6 +79,12 @@ def test_ordinary_questions_raise_nothing(message: str) -> None:
 def test_a_crisis_is_answered_before_anything_else_it_raises() -> None:
     reading = screen("i want to die, should i just stop my sertraline")
     assert reading.concerns[0] == safety.CRISIS and safety.MEDICINE_CHANGE in reading.concerns
+
+
+def test_a_condition_beside_a_medicine_a_topic_explains_is_a_question_about_the_medicine() -> None:
+    assert screen("can my heartburn pills lower it").concerns == ()
+    assert safety.MEDICAL_OUT_OF_SCOPE in screen("i have heartburn what should i take").concerns
+    assert safety.MEDICAL_OUT_OF_SCOPE in screen("are antidepressants good for depression").concerns
 
 
 def test_a_medicine_question_names_its_kind_and_the_topic_that_explains_it() -> None:
