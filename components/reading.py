@@ -10,6 +10,7 @@ differently from how Rasa would read them (see `reading_of`):
   an emergency written after a payload would lose to the payload's intent, because Rasa's payload parser
   runs after every NLU component, DeterministicIntents included. As words, it gets the emergency screen and
   the classifiers, usually the "did you mean" topics. Well-formed payloads (our buttons) are unchanged.
+- A payload for an intent the assistant does not have ("/start", "/menu") is read as words, as typed.
 - Rasa's own conversation controls, "/restart", "/back" and "/session_start", are read as words too. No
   button of ours sends them, and each would change the conversation without a word to the person: "/restart"
   silently forgets a check-in half done, "/back" silently undoes the last answer. Someone who types one
@@ -35,7 +36,7 @@ import json
 import logging
 import re
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Collection, Optional
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
@@ -83,18 +84,21 @@ def is_well_formed_payload(text: str) -> bool:
         return False
 
 
-def is_obeyed_payload(text: str) -> bool:
-    """True when Rasa should take `text` as an intent payload rather than as words."""
+def is_obeyed_payload(text: str, intents: Optional[Collection[str]] = None) -> bool:
+    """True when Rasa should take `text` as an intent payload rather than as words: well formed, not a
+    conversation control, and, where the domain's `intents` are given, one of them ("/start", a bot command
+    in Telegram and often typed elsewhere, is read as the word "start")."""
     if not is_well_formed_payload(text):
         return False
-    return WELL_FORMED_PAYLOAD.fullmatch(text)["intent"] not in CONVERSATION_CONTROLS  # type: ignore[index]
+    intent = WELL_FORMED_PAYLOAD.fullmatch(text)["intent"]  # type: ignore[index]
+    return intent not in CONVERSATION_CONTROLS and (intents is None or intent in intents)
 
 
-def reading_of(text: str) -> str:
+def reading_of(text: str, intents: Optional[Collection[str]] = None) -> str:
     """What the assistant reads of a message: its beginning if it is over-long, and the words of a payload it
     should not obey without the leading "/" (so that Rasa's payload parser leaves it alone)."""
     reading = text.strip()[:MAX_READ_CHARS]
-    if reading.startswith("/") and not is_obeyed_payload(reading):
+    if reading.startswith("/") and not is_obeyed_payload(reading, intents):
         reading = LEADING_SLASHES.sub("", reading)
     return reading
 
@@ -111,7 +115,8 @@ def running_agent() -> Optional[Agent]:
 async def with_reading(agent: Optional[Agent], message: UserMessage) -> UserMessage:
     """`message`, with the parse of what should be read when that is not the message itself."""
     text = message.text or ""
-    reading = reading_of(text)
+    domain = getattr(agent, "domain", None) if agent is not None else None
+    reading = reading_of(text, domain.intents if domain is not None else None)
     if reading != text.strip() and message.parse_data is None and agent is not None and agent.is_ready():
         message.parse_data = {**await agent.parse_message(reading), "text": text.strip()}
     return message

@@ -164,6 +164,12 @@ def test_unknown_intent_payload_gets_the_closest_topics(rest: RestClient) -> Non
     assert NOT_SURE in assert_answered(replies, "/no_such_intent") and Assistant.buttons(replies)
 
 
+def test_a_payload_for_an_intent_the_assistant_lacks_is_read_as_words(rest: RestClient) -> None:
+    # "/start" is how Telegram opens a chat, and people type it elsewhere too: read as "start", a greeting.
+    text = assert_answered(rest.send(new_sender("payload"), "/start"), "/start")
+    assert "I'm TwitchCheck" in text and NOT_SURE not in text
+
+
 @pytest.mark.parametrize("control", ["/restart", "/back", "/session_start"])
 def test_rasas_conversation_controls_are_read_as_words_and_forget_nothing(
     rest: RestClient, control: str
