@@ -61,6 +61,28 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     return best, scores[best]
 
 
+def unclear_follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
+    """For a message the classifier could not place, or placed outside twitching ("so which one hurts?"):
+    the topic it asks about when it is a short follow-up to the answer just given. It must refer back
+    ("it", "that", "one", "what about...") and the retrieval must already rank the topic just answered, or
+    one of its related topics, among its closest three; then the retrieval in context answers it. "what's
+    the weather like?" after an answer stays outside twitching."""
+    last = tracker.get_slot(LAST_TOPIC_SLOT)
+    if not last or last not in kb.topics or not answered_just_before(tracker):
+        return None
+    reading = conversation_reading()
+    text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    if not reading.refers_back_to_the_answer(text):
+        return None
+    selection = (tracker.latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
+    ranking = selection.get("ranking") or []
+    closest = {topic_id_of(entry.get("intent_response_key")) for entry in ranking[:3]}
+    if not closest & {last, *kb.topics[last].related}:
+        return None
+    topic_id, confidence = retrieved_topic_in_context(tracker)
+    return kb.topics.get(topic_id or "") if confidence >= MIN_TOPIC_CONFIDENCE else None
+
+
 def send_answer(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Topic) -> None:
     """The answer, the line naming its source, and related topics as buttons."""
     dispatcher.utter_message(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import functools
+from pathlib import Path
+from typing import Any, Dict, List, Optional
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
@@ -17,6 +20,7 @@ from actions.answers import (
     send_answer,
     send_brief_answer,
     topic_id_of,
+    unclear_follow_up_topic,
 )
 from actions.buttons import FAQ_INTENT, TOPIC_ENTITY, topic_buttons
 from actions.safety import answer_concerns, reading_of
@@ -25,6 +29,9 @@ from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 
 SUGGESTION_COUNT = 3
+RULES = Path(__file__).resolve().parent.parent / "data" / "rules"
+# Set by the NLU (components/deterministic_intents.py) where a follow-up replaced the classifier's intent.
+CLASSIFIED_AS = "classified_as"
 OWN_STORY = "own_story"
 START_CHECK_IN = "action_start_check_in"
 # Below this, the retrieval's best guess is no better than letter fragments: the closest topics would be
@@ -84,8 +91,44 @@ def send_unsure(dispatcher: CollectingDispatcher, latest_message: Dict[str, Any]
         dispatcher.utter_message(response="utter_closest_topics", buttons=buttons)
     elif screen.sounds_medical(text):
         dispatcher.utter_message(response="utter_medical_out_of_scope_condition")
+    elif words_about_nothing_here(latest_message):
+        # "what's the capital of peru?": words the assistant knows, none about twitching, the body or any
+        # topic. Saying what it covers is truer than "I'm not sure I understood".
+        dispatcher.utter_message(response="utter_out_of_scope")
     else:
         send_suggestions(dispatcher, suggested_topics(latest_message, kb))
+
+
+def words_about_nothing_here(latest_message: Dict[str, Any]) -> bool:
+    """Known words (the retrieval does not rank every topic alike), yet no grounds for any topic, and no
+    place of the body named."""
+    confidences = [float(entry.get("confidence") or 0.0) for entry in _topic_ranking(latest_message)]
+    if len(confidences) < 2 or max(confidences) - min(confidences) < 1e-9:
+        return False  # no word it knows: keyboard mashing, emoji, another script
+    if (latest_message.get("findings") or {}).get("location"):
+        return False  # "my leg keeps doing a thing" is about the body
+    return max(confidences) < NO_GROUNDS_BELOW
+
+
+def rule_action_for(intent: str) -> Optional[str]:
+    """What a rule of data/rules/ does for `intent` anywhere in a conversation (a rule with no condition,
+    the intent its first step), where this action can do it instead: a response, or starting the check-in
+    (its form takes over after). None for anything else."""
+    action = _rule_actions().get(intent)
+    return action if action and (action.startswith("utter_") or action == START_CHECK_IN) else None
+
+
+@functools.lru_cache(maxsize=1)
+def _rule_actions() -> Dict[str, str]:
+    actions: Dict[str, str] = {}
+    for path in sorted(RULES.glob("*.yml")):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules") or []:
+            steps = rule.get("steps") or []
+            unconditional = not rule.get("condition") and len(steps) >= 2
+            if not unconditional or "intent" not in steps[0] or "action" not in steps[1]:
+                continue
+            actions.setdefault(str(steps[0]["intent"]), str(steps[1]["action"]))
+    return actions
 
 
 class ActionAnswerFaq(Action):
@@ -118,6 +161,14 @@ class ActionAnswerFaq(Action):
             # "is it something to worry about?" after an answer: that topic says how serious it is.
             send_answer(dispatcher, kb, followed)
             return [SlotSet(LAST_TOPIC_SLOT, followed.id)]
+        instead = rule_action_for(str(tracker.latest_message.get(CLASSIFIED_AS) or ""))
+        if followed is None and instead:
+            # Read as a follow-up, but there is no answer just before to follow up: what the classifier
+            # said stands ("what is this app for?" is a request for help).
+            if instead.startswith("utter_"):
+                dispatcher.utter_message(response=instead)
+                return []
+            return [FollowupAction(instead)]
         # A medicine or dose question, or fear, is met first ("I'm terrified it's ALS": acknowledgement,
         # then the answer, then what helps; "should I stop mine?" after an answer about antidepressants).
         if answer_concerns(dispatcher, tracker.latest_message, reading):
@@ -165,8 +216,34 @@ class ActionSuggestTopics(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         reading = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
-        if not answer_concerns(dispatcher, tracker.latest_message, reading):
-            send_unsure(dispatcher, tracker.latest_message, knowledge_base())
+        if answer_concerns(dispatcher, tracker.latest_message, reading):
+            return []
+        kb = knowledge_base()
+        # "where in the body?" right after an answer about calcium is about calcium.
+        followed = follow_up_topic(tracker, kb) or unclear_follow_up_topic(tracker, kb)
+        if followed is not None:
+            send_answer(dispatcher, kb, followed)
+            return [SlotSet(LAST_TOPIC_SLOT, followed.id)]
+        send_unsure(dispatcher, tracker.latest_message, kb)
+        return []
+
+
+class ActionOutOfScope(Action):
+    """Outside twitching, said politely with what the assistant can do; but a short follow-up to the answer
+    just given that the classifier took for something else ("so which one hurts?") is answered."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        kb = knowledge_base()
+        followed = unclear_follow_up_topic(tracker, kb)
+        if followed is not None:
+            send_answer(dispatcher, kb, followed)
+            return [SlotSet(LAST_TOPIC_SLOT, followed.id)]
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []
 
 

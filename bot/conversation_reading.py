@@ -23,6 +23,8 @@ import yaml
 
 READING_FILE = Path(__file__).resolve().parent.parent / "data" / "conversation_reading.yml"
 SAME = "same"
+# Question words that start a question even a few words in ("over how long?", "so what causes it").
+WH_WORDS = frozenset({"what", "whats", "what's", "how", "hows", "how's", "why", "which", "when", "where"})
 # A follow-up showing no kind of its own ("why though?"): answered by the topic just answered.
 MORE = "more"
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -51,6 +53,7 @@ class ConversationReading:
     filler: FrozenSet[str]
     aspects: Dict[str, re.Pattern[str]]  # in order of precedence
     switches: re.Pattern[str]
+    subject_leads: re.Pattern[str]
     aspect_words: FrozenSet[str]
     defaults: Dict[str, str]
     topics: Dict[str, Dict[str, str]]
@@ -71,8 +74,11 @@ class ConversationReading:
     known_words: FrozenSet[str] = frozenset()
     subject_words: FrozenSet[str] = frozenset()
 
-    def with_vocabulary(self, questions: Iterable[Tuple[str, str]]) -> ConversationReading:
-        """This reading with the words of the knowledge base's questions, given as (topic, question)."""
+    def with_vocabulary(
+        self, questions: Iterable[Tuple[str, str]], answers: Iterable[str] = ()
+    ) -> ConversationReading:
+        """This reading with the words of the knowledge base: its questions, given as (topic, question),
+        name the subjects; its questions and answers are the words it knows."""
         topics_of: Dict[str, set] = {}
         uses: Dict[str, int] = {}
         for topic, question in questions:
@@ -88,19 +94,20 @@ class ConversationReading:
             and word not in ignored
             and not self.twitch_words.fullmatch(word)
         }
-        return replace(self, known_words=frozenset(topics_of), subject_words=frozenset(subjects))
+        known = set(topics_of) | {word for answer in answers for word in words_of(answer)}
+        return replace(self, known_words=frozenset(known), subject_words=frozenset(subjects))
 
     # Follow-ups -------------------------------------------------------------------------------------
-    def follow_up_aspect(self, text: str) -> Optional[str]:
+    def follow_up_aspect(self, text: str, places: Iterable[str] = ()) -> Optional[str]:
         """The kind of follow-up a short message referring back is ("foods", "danger"...), else None.
 
         A message names a subject of its own ("how is bfs diagnosed?", "could the gym be why?") when it
-        has a word only a few topics' questions use, or a word none uses ("pizza"): the classifier reads
-        those. Without one, a question is about the answer just given: of the kind its words show, or,
-        showing none ("why though?", "what's that called?"), more of the same (`more`)."""
+        has a word only a few topics' questions use, or names a place of the body (`places`, found by the
+        extractor): the classifier reads those. Without one, a question is about the answer just given:
+        of the kind its words show, or, showing none ("what's that called?"), more of the same (`more`)."""
         words = words_of(text)
-        if not words or len(words) > self.max_words:
-            return None
+        if not words or len(words) > self.max_words or any(places):
+            return None  # "why does my thumb twitch?" names a place: a question of its own
         lowered = " ".join(words)
         found = [aspect for aspect, pattern in self.aspects.items() if pattern.search(lowered)]
         own_words = set(self.aspect_words)
@@ -116,9 +123,25 @@ class ConversationReading:
                 return None  # "what about pizza?": a subject the knowledge base does not know
         if subject:
             return None
-        if found:
+        leans_back = (
+            self._asks(text)
+            or bool(set(words[:3]) & WH_WORDS)  # "over how long?", "so what causes it"
+            or bool(set(words) & self.refers_back)
+        )
+        if found and (leans_back or found[0] == MORE):
+            # A follow-up asks or points back ("is it dangerous?", "and that"); "check my symptoms" and
+            # "help" are requests ("tell me more" is both).
             return found[0]
+        if found:
+            return None
+        if any(word not in self.known_words for word in content) and self.known_words:
+            return None  # "what's the weather tomorrow?": words no topic's questions use
         return MORE if self._asks(text) and not (set(words) & self.addressed_to_us) else None
+
+    def refers_back_to_the_answer(self, text: str) -> bool:
+        """A short message that leans on what was just said: "it", "that", "one"..., or "what about"."""
+        words = words_of(text)
+        return self.is_short(text) and (bool(set(words) & self.refers_back) or self.switches_subject(text))
 
     def is_short(self, text: str) -> bool:
         """Short enough to lean on the answer just given."""
@@ -134,10 +157,27 @@ class ConversationReading:
         rest = words_of(joined[match.end() :])
         return [word for word in rest if word not in self.filler and word not in self.refers_back]
 
-    def switches_subject(self, text: str) -> bool:
-        """A short follow-up moving to a neighbouring subject: "what about potassium?", "and the X one?"."""
+    def subject_text(self, text: str) -> Optional[str]:
+        """For a short message that moves to a subject ("what about magnesium specifically?", "tell me more
+        about potassium"), the words after the lead-in, to find the topic by; else None."""
         words = words_of(text)
-        return 0 < len(words) <= self.max_words and bool(self.switches.match(" ".join(words)))
+        if not words or len(words) > self.max_words:
+            return None
+        joined = " ".join(words)
+        match = self.subject_leads.match(joined) or self.switches.match(joined)
+        if not match:
+            return None
+        rest = joined[match.end() :].strip()
+        return rest if any(word in self.subject_words for word in words_of(rest)) else None
+
+    def switches_subject(self, text: str) -> bool:
+        """A short follow-up moving to a neighbouring subject: "what about potassium?", "and the X one?",
+        "tell me more about potassium"."""
+        words = words_of(text)
+        joined = " ".join(words)
+        return 0 < len(words) <= self.max_words and bool(
+            self.switches.match(joined) or self.subject_leads.match(joined)
+        )
 
     def answering_topic(self, aspect: str, last_topic: str) -> str:
         """The topic that answers a follow-up of this kind after `last_topic` was answered."""
@@ -249,6 +289,7 @@ def _load(path: Path) -> ConversationReading:
         filler=frozenset(str(w).lower() for w in follow["filler"]),
         aspects=aspects,
         switches=_phrase_pattern(follow["switches"]),
+        subject_leads=_phrase_pattern(follow["subject_leads"]),
         aspect_words=aspect_words,
         defaults={str(k): str(v) for k, v in follow["defaults"].items()},
         topics={str(t): {str(k): str(v) for k, v in m.items()} for t, m in (follow["topics"] or {}).items()},
@@ -271,8 +312,9 @@ def _load(path: Path) -> ConversationReading:
 def conversation_reading() -> ConversationReading:
     from bot.knowledge import knowledge_base  # the knowledge base's questions give the vocabulary
 
-    questions = [(t.id, q) for t in knowledge_base().topics.values() for q in (t.title, *t.examples)]
-    return _load(READING_FILE).with_vocabulary(questions)
+    topics = knowledge_base().topics.values()
+    questions = [(t.id, q) for t in topics for q in (t.title, *t.examples)]
+    return _load(READING_FILE).with_vocabulary(questions, [t.answer for t in topics])
 
 
 def topic_ids_named(reading: ConversationReading) -> List[Tuple[str, str]]:

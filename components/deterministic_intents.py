@@ -24,7 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from actions.safety import SAFETY_READING
 from bot import safety
 from bot.commands import command_in
-from bot.conversation_reading import conversation_reading
+from bot.conversation_reading import MORE, conversation_reading
 from bot.emergency import screen_message
 from bot.extract import MAX_TEXT_CHARS
 from bot.negation import negation
@@ -56,9 +56,15 @@ OWN_STORY = "own_story"
 # these. Commands, safety concerns, the diary's requests and the check-in's answers are never replaced.
 # Fear is not among them: a frightened person first gets fear heard and what helps (the safety suite's
 # health_anxiety cases), then may start the check-in.
-STORY_MAY_REPLACE = {"faq", "nlu_fallback", "out_of_scope", "greet", "ask_question", "help"}
+STORY_MAY_REPLACE = {"faq", "nlu_fallback", "out_of_scope", "greet", "ask_question", "help", "acknowledge"}
 FOLLOW_UP_MAY_REPLACE = {"faq", "nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "thank",
-                         "goodbye", "ask_question", "help", "bot_challenge"}
+                         "acknowledge", "goodbye", "ask_question", "help", "bot_challenge"}
+# A question showing no kind of follow-up ("what's that called?") may replace fewer: not "outside
+# twitching" ("what's the weather like?" looks the same), nor the fallback, whose action reads it in context.
+MORE_MAY_REPLACE = FOLLOW_UP_MAY_REPLACE - {"out_of_scope", "nlu_fallback"}
+# Where a follow-up's intent was replaced, what the classifier said: without an answer just before to
+# follow up, the FAQ action does what that intent would have done ("what is this app for?" is help).
+CLASSIFIED_AS = "classified_as"
 # A follow-up the classifier took for a description ("does it damage the muscles?", "and the eyelid one?").
 CHECK_IN_STARTS = {"describe_symptoms", "check_symptoms"}
 DIARY_HOW_LONG = "diary_how_long"
@@ -116,7 +122,7 @@ def _read_in_conversation(message: Message, text: str) -> None:
     just answered (bot/conversation_reading.py)."""
     reading = conversation_reading()
     current = _intent(message)
-    aspect = reading.follow_up_aspect(text)
+    aspect = reading.follow_up_aspect(text, (message.get(FINDINGS) or {}).get(LOCATION) or ())
     if aspect:
         message.set(FOLLOW_UP, aspect, add_to_output=True)
     if current in STORY_MAY_REPLACE and reading.tells_own_story(text, message.get(FINDINGS) or {}):
@@ -126,11 +132,13 @@ def _read_in_conversation(message: Message, text: str) -> None:
         if current != FAQ_INTENT:
             _override_intent(message, DESCRIBE_INTENT)
     elif (aspect or reading.switches_subject(text)) and (
-        current in FOLLOW_UP_MAY_REPLACE
+        current in (MORE_MAY_REPLACE if aspect == MORE else FOLLOW_UP_MAY_REPLACE)
         or (current in CHECK_IN_STARTS and not _tells_anything(message))
         # "how long till it settles?" is about the answer; "how long have I had this?" about the diary.
         or (current == DIARY_HOW_LONG and not reading.speaks_of_themselves(text))
     ):
+        if current != FAQ_INTENT:
+            message.set(CLASSIFIED_AS, current, add_to_output=True)
         _override_intent(message, FAQ_INTENT)
 
 

@@ -144,7 +144,10 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             if self._topics is not None:
-                self._set_topic(message, self._topics.rank(features, top=RANKING_LENGTH))
+                # "what about magnesium specifically?": the topic is found by the subject alone.
+                subject = conversation_reading().subject_text((message.get(TEXT) or "")[:MAX_TEXT_CHARS])
+                topic_features = self._intents.features.of(subject) if subject else features
+                self._set_topic(message, self._topics.rank(topic_features, top=RANKING_LENGTH))
                 self._set_questions(message)
         return messages
 

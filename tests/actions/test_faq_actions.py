@@ -141,10 +141,18 @@ def test_equal_confidences_offer_the_menu_whatever_their_level() -> None:
     assert [b["title"] for b in message["buttons"]] == menu_titles()
 
 
-def test_a_best_guess_far_below_the_floor_offers_the_menu() -> None:
+def test_known_words_about_no_topic_are_told_what_the_assistant_covers() -> None:
     # As "pizza" is ranked: a little ahead, but nowhere near a topic anyone would mean.
     ranking = [("ppi_magnesium", 0.05), ("hypnic_jerks", 0.039), ("medications", 0.038)]
     tracker = tracker_after("pizza", intent="nlu_fallback", topic_ranking=ranking)
+    [message] = run(ActionSuggestTopics(), tracker).messages
+    assert message["response"] == "utter_out_of_scope"
+
+
+def test_a_best_guess_far_below_the_floor_about_the_body_offers_the_menu() -> None:
+    ranking = [("ppi_magnesium", 0.05), ("hypnic_jerks", 0.039), ("medications", 0.038)]
+    tracker = tracker_after("my leg keeps doing a thing", intent="nlu_fallback", topic_ranking=ranking)
+    tracker.latest_message["findings"] = {"location": ["leg"]}
     [message] = run(ActionSuggestTopics(), tracker).messages
     assert [b["title"] for b in message["buttons"]] == menu_titles()
 
@@ -197,3 +205,55 @@ def test_the_topic_just_answered_counts_for_nothing_in_a_new_conversation() -> N
     tracker = tracker_after("which conditions cause it", topic_ranking=ranking)
     [message] = run(ActionAnswerFaq(), tracker).messages
     assert message["text"].startswith(KB.topics["lower_motor_neuron_conditions"].answer)
+
+
+def test_a_follow_up_the_classifier_put_outside_twitching_is_answered_in_context() -> None:
+    from actions.faq import ActionOutOfScope
+
+    ranking = [("upper_lower_motor_neurons", 0.12), ("twitch_vs_cramp_spasm_tremor", 0.10)]
+    tracker = tracker_right_after_an_answer(
+        "twitch_vs_cramp_spasm_tremor", "so which one hurts", ranking, intent="out_of_scope"
+    )
+    [message] = run(ActionOutOfScope(), tracker).messages
+    assert message["text"].startswith(KB.topics["twitch_vs_cramp_spasm_tremor"].answer)
+
+
+def test_something_else_after_an_answer_is_still_outside_twitching() -> None:
+    from actions.faq import ActionOutOfScope
+
+    ranking = [("sleep", 0.05), ("caffeine", 0.04), ("stress_anxiety", 0.04)]
+    for text in ("what's the weather like?", "is it going to rain today"):
+        tracker = tracker_right_after_an_answer("magnesium", text, ranking, intent="out_of_scope")
+        [message] = run(ActionOutOfScope(), tracker).messages
+        assert message["response"] == "utter_out_of_scope"
+    # In a new conversation there is nothing to follow up.
+    tracker = tracker_after("so which one hurts", intent="out_of_scope", topic_ranking=ranking)
+    [message] = run(ActionOutOfScope(), tracker).messages
+    assert message["response"] == "utter_out_of_scope"
+
+
+def test_an_unclear_follow_up_is_answered_in_context_and_anything_else_gets_suggestions() -> None:
+    ranking = [("ppi_magnesium", 0.11), ("magnesium", 0.09), ("medications", 0.08)]
+    tracker = tracker_right_after_an_answer(
+        "magnesium", "so what usually lowers it", ranking, intent="nlu_fallback"
+    )
+    [message] = run(ActionSuggestTopics(), tracker).messages
+    assert message["text"].startswith(KB.topics["magnesium"].answer) or message["text"].startswith(
+        KB.topics["ppi_magnesium"].answer
+    )
+    tracker = tracker_right_after_an_answer("magnesium", "asdfgh qwerty", [], intent="nlu_fallback")
+    [message] = run(ActionSuggestTopics(), tracker).messages
+    assert "buttons" in message and not message.get("text", "").startswith(KB.topics["magnesium"].answer)
+
+
+def test_a_follow_up_with_nothing_to_follow_does_what_the_classifier_said() -> None:
+    # "what is this app for?" looks like "what's that for?"; with no answer just before, it is help.
+    tracker = tracker_after("what is this app for?", topic_ranking=[("doctor_tests", 0.1)])
+    tracker.latest_message.update({"follow_up": "more", "classified_as": "help"})
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["response"] == "utter_help"
+    # Right after an answer, it is about that answer.
+    tracker = tracker_right_after_an_answer("calcium", "what's that for?", [("doctor_tests", 0.1)])
+    tracker.latest_message.update({"follow_up": "more", "classified_as": "help"})
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["calcium"].answer)

@@ -47,10 +47,18 @@ def test_a_short_follow_up_is_read_as_its_kind(text: str, aspect: str) -> None:
      # A subject of its own, named by a word few topics' questions use, or one no question uses.
      "could the gym be why?", "is magnesium dangerous", "what about pizza?",
      # To the assistant, not about the answer.
-     "who are you?", "what can you do?"],
+     "who are you?", "what can you do?",
+     # Requests, not follow-ups.
+     "check my symptoms", "help", "stop"],
 )
 def test_a_message_with_a_subject_of_its_own_is_not_a_follow_up(text: str) -> None:
     assert READING.follow_up_aspect(text) is None
+
+
+def test_a_question_naming_a_place_is_a_question_of_its_own() -> None:
+    assert READING.follow_up_aspect("why does my thumb twitch?", extract("why does my thumb twitch?")
+                                    .findings.get("location") or ()) is None
+    assert READING.follow_up_aspect("why does it twitch?") == "causes"
 
 
 def test_subject_words_come_from_the_knowledge_bases_questions() -> None:
