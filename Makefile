@@ -75,8 +75,9 @@ test-nlu: $(MODEL)
 	$(BIN)/python scripts/check_nlu_accuracy.py results/heldout --intent-minimum 0.97 --faq-minimum 0.95
 
 # Measurements, not tests: prints figures, fails on nothing (scripts/bench.py; about 8 minutes).
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(MODEL)
 	$(BIN)/python scripts/bench_extract.py
+	$(BIN)/python scripts/bench_nlu.py
 	$(BIN)/python -m scripts.bench
 
 # Where Rasa spends its CPU time under 10 users' load: a py-spy flame graph in results/profile.svg.
