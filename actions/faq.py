@@ -82,10 +82,18 @@ def send_suggestions(dispatcher: CollectingDispatcher, suggestions: List[Topic])
 
 
 def send_unsure(dispatcher: CollectingDispatcher, latest_message: Dict[str, Any], kb: KnowledgeBase) -> None:
-    """When no answer fits: about twitching, the closest topics; plainly medical but not about twitching, who
-    can help; anything else, the closest topics or the menu. Never a shrug at a health question."""
+    """When no answer fits: a medicine or supplement named, what the sources say of it; about twitching, the
+    closest topics; plainly medical but not about twitching, who can help; words about no topic, what the
+    assistant covers; anything else, the closest topics or the menu. Never a shrug at a health question."""
     text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
     screen = safety.safety_screen()
+    named = reading_of(latest_message)
+    if named.substances or named.medicine_classes:
+        # "i only take one multivitamin a day": what the sources say about what was named.
+        topic = kb.topic(screen.dose_topics(named)[0])
+        if topic is not None:
+            send_answer(dispatcher, kb, topic)
+            return
     if screen.about_twitching(text):
         buttons = topic_buttons(suggested_topics(latest_message, kb))
         dispatcher.utter_message(response="utter_closest_topics", buttons=buttons)
