@@ -21,6 +21,8 @@ ESCALATED = [
     ("my son is having a seizure", "seizure"),
     ("she's convulsing", "seizure"),
     ("I stepped on a rusty nail and now my jaw is stiff", "tetanus_signs"),
+    ("stood on a nail last week, today my jaw muscles feel tight and are cramping", "tetanus_signs"),
+    ("scraped my knee on barbed wire and now i have a stiff jaw", "tetanus_signs"),
     ("got bitten by a dog last week and my neck is rigid", "tetanus_signs"),
     ("I can't open my mouth", "tetanus_signs"),
     ("lockjaw", "tetanus_signs"),
