@@ -133,10 +133,13 @@ class SafetyScreen:
         about medicines is a question about changing a medicine."""
         if not reading.refers_back_to_a_medicine or last_topic not in self.medicine_topics.values():
             return reading
-        if MEDICINE_CHANGE in reading.concerns:
-            return reading
+        # "it" is the kind of medicine just answered about (acid tablets after the PPI answer), unless the
+        # message names one itself.
+        classes = reading.medicine_classes or tuple(
+            name for name, topic in self.medicine_topics.items() if topic == last_topic and name != "default"
+        )
         concerns = sorted({*reading.concerns, MEDICINE_CHANGE}, key=CONCERNS.index)
-        return replace(reading, concerns=tuple(concerns))
+        return replace(reading, concerns=tuple(concerns), medicine_classes=classes)
 
     def in_crisis(self, text: str) -> bool:
         """The person is in crisis: what `screen(text)` raises as CRISIS, for less than the whole screen."""

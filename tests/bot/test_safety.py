@@ -94,6 +94,14 @@ def test_a_medicine_question_names_its_kind_and_the_topic_that_explains_it() -> 
     assert safety_screen().medicine_topic(screen("should I stop my antidepressant")) == "medications"
 
 
+def test_a_bare_follow_up_is_about_the_kind_of_medicine_just_answered() -> None:
+    reading = screen("should i stop taking it", last_topic="ppi_magnesium")
+    assert safety.MEDICINE_CHANGE in reading.concerns
+    assert safety.safety_screen().medicine_topic(reading) == "ppi_magnesium"
+    reading = screen("so should i stop mine then", last_topic="medications")
+    assert safety.safety_screen().medicine_topic(reading) == "medications"
+
+
 def test_a_bare_follow_up_is_a_medicine_question_only_after_an_answer_about_medicines() -> None:
     assert safety.MEDICINE_CHANGE in screen("so should i stop mine then", last_topic="medications").concerns
     assert screen("so should i stop mine then", last_topic="caffeine").concerns == ()
