@@ -25,6 +25,7 @@ from actions.answers import (
 from actions.buttons import FAQ_INTENT, TOPIC_ENTITY, topic_buttons
 from actions.safety import answer_concerns, reading_of
 from bot import safety
+from bot.conversation_reading import conversation_reading
 from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 
@@ -105,6 +106,18 @@ def send_unsure(dispatcher: CollectingDispatcher, latest_message: Dict[str, Any]
         dispatcher.utter_message(response="utter_out_of_scope")
     else:
         send_suggestions(dispatcher, suggested_topics(latest_message, kb))
+
+
+def general_answer(latest_message: Dict[str, Any], kb: KnowledgeBase) -> Optional[Topic]:
+    """For a question about twitching the retrieval could not place, the general answer to its kind of
+    question ("why does my thumb twitch?": the common causes), from data/conversation_reading.yml."""
+    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    places = (latest_message.get("findings") or {}).get("location")
+    about = safety.safety_screen().about_twitching(text) or places
+    if not about or not conversation_reading().question_parts(text):
+        return None
+    general = conversation_reading().general_topic(text)
+    return kb.topic(general) if general else None
 
 
 def words_about_nothing_here(latest_message: Dict[str, Any]) -> bool:
@@ -194,6 +207,10 @@ class ActionAnswerFaq(Action):
         topic_id, confidence = retrieved_topic_in_context(tracker)
         topic = kb.topic(topic_id) if topic_id else None
         if topic is None or confidence < MIN_TOPIC_CONFIDENCE:
+            general = general_answer(tracker.latest_message, kb)
+            if general is not None:
+                send_answer(dispatcher, kb, general)
+                return [SlotSet(LAST_TOPIC_SLOT, general.id)]
             send_unsure(dispatcher, tracker.latest_message, kb)
             return []
         send_answer(dispatcher, kb, topic)

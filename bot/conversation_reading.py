@@ -54,6 +54,7 @@ class ConversationReading:
     aspects: Dict[str, re.Pattern[str]]  # in order of precedence
     switches: re.Pattern[str]
     subject_leads: re.Pattern[str]
+    general_topics: Dict[str, str]
     aspect_words: FrozenSet[str]
     defaults: Dict[str, str]
     topics: Dict[str, Dict[str, str]]
@@ -142,6 +143,15 @@ class ConversationReading:
         """A short message that leans on what was just said: "it", "that", "one"..., or "what about"."""
         words = words_of(text)
         return self.is_short(text) and (bool(set(words) & self.refers_back) or self.switches_subject(text))
+
+    def general_topic(self, text: str) -> Optional[str]:
+        """The topic that answers, in general, the kind of question `text` asks ("why does my thumb
+        twitch?": causes), for a question the retrieval could not place; None when it shows no kind."""
+        lowered = " ".join(words_of(text))
+        for aspect, pattern in self.aspects.items():
+            if aspect in self.general_topics and pattern.search(lowered):
+                return self.general_topics[aspect]
+        return None
 
     def is_short(self, text: str) -> bool:
         """Short enough to lean on the answer just given."""
@@ -290,6 +300,7 @@ def _load(path: Path) -> ConversationReading:
         aspects=aspects,
         switches=_phrase_pattern(follow["switches"]),
         subject_leads=_phrase_pattern(follow["subject_leads"]),
+        general_topics={str(k): str(v) for k, v in follow["general_topics"].items()},
         aspect_words=aspect_words,
         defaults={str(k): str(v) for k, v in follow["defaults"].items()},
         topics={str(t): {str(k): str(v) for k, v in m.items()} for t, m in (follow["topics"] or {}).items()},
@@ -320,6 +331,7 @@ def conversation_reading() -> ConversationReading:
 def topic_ids_named(reading: ConversationReading) -> List[Tuple[str, str]]:
     """Every (where, topic id) the follow-up table names, for checking against the knowledge base."""
     named = [("defaults", t) for t in reading.defaults.values() if t != SAME]
+    named += [("general_topics", t) for t in reading.general_topics.values()]
     for topic, table in reading.topics.items():
         named.append(("topics", topic))
         named.extend((topic, t) for t in table.values() if t != SAME)

@@ -257,3 +257,17 @@ def test_a_follow_up_with_nothing_to_follow_does_what_the_classifier_said() -> N
     tracker.latest_message.update({"follow_up": "more", "classified_as": "help"})
     [message] = run(ActionAnswerFaq(), tracker).messages
     assert message["text"].startswith(KB.topics["calcium"].answer)
+
+
+def test_a_twitch_question_the_retrieval_cannot_place_gets_the_general_answer_to_its_kind() -> None:
+    unsure = [("stress_anxiety", 0.09), ("eyelid_twitching", 0.08), ("caffeine", 0.07)]
+    tracker = tracker_after("why does my thumb twitch?", topic_ranking=unsure)
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["causes_overview"].answer)
+    tracker = tracker_after("how long do calf twitches last?", topic_ranking=unsure)
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["how_long_twitching_lasts"].answer)
+    # Not about twitching, or no kind of question: the closest topics, as before.
+    for text in ("why is the sky blue?", "my arm does a thing?"):
+        [message] = run(ActionAnswerFaq(), tracker_after(text, topic_ranking=unsure)).messages
+        assert not message.get("text", "").startswith(KB.topics["causes_overview"].answer)
