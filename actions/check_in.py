@@ -47,7 +47,9 @@ from bot.checkin import (
     question_slot,
     understood,
 )
+from bot.conversation_reading import conversation_reading
 from bot.diary import long_lasting, long_lasting_note
+from bot.extract import MAX_TEXT_CHARS
 from bot.findings import FindingsError
 from bot.knowledge import knowledge_base
 from bot.triage import Assessment, assess
@@ -87,7 +89,10 @@ class ActionStartCheckIn(Action):
         kb = knowledge_base()
         answered: List[EventType] = []
         for topic_id, confidence in asked_questions(tracker.latest_message)[:1]:
-            if topic_id in kb.topics and confidence >= MIN_TOPIC_CONFIDENCE:
+            if topic_id not in kb.topics or confidence < MIN_TOPIC_CONFIDENCE:
+                # "...could it be serious?": the general answer to that kind of question, if it shows one.
+                topic_id = general_topic_of_question(tracker.latest_message) or ""
+            if topic_id in kb.topics:
                 send_brief_answer(dispatcher, kb, kb.topics[topic_id])
                 answered.append(SlotSet(LAST_TOPIC_SLOT, topic_id))  # "is it dangerous?" is about it
         dispatcher.utter_message(response="utter_check_in_intro")
@@ -229,6 +234,14 @@ class ValidateCheckInForm(FormValidationAction):
         send_answer(dispatcher, kb, topic)
         dispatcher.utter_message(response="utter_check_in_resume")
         return [SlotSet(LAST_TOPIC_SLOT, topic.id)]
+
+
+def general_topic_of_question(latest_message: Dict[str, Any]) -> Optional[str]:
+    """The general topic for the kind of the first question a story asks ("should i be worried?": when to
+    see a doctor), from data/conversation_reading.yml; None when it shows no kind."""
+    reading = conversation_reading()
+    parts = reading.question_parts(str(latest_message.get("text") or "")[:MAX_TEXT_CHARS])
+    return reading.general_topic(parts[0]) if parts else None
 
 
 def assessment_message(assessment: Assessment) -> str:

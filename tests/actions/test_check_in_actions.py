@@ -206,3 +206,11 @@ def test_a_correction_in_the_middle_updates_what_is_known() -> None:
     )
     assert slot_values(events)["findings"]["location"] == ["thigh"]
     assert dispatcher.messages[0]["text"].startswith("Thanks, noted: thigh")
+
+
+def test_a_storys_question_of_a_known_kind_has_a_general_answer() -> None:
+    from actions.check_in import general_topic_of_question
+
+    story = {"text": "my calf has been jumping for a fortnight. should i be worried?"}
+    assert general_topic_of_question(story) == "when_to_see_doctor"
+    assert general_topic_of_question({"text": "my calf has twitched for a week, no weakness"}) is None
