@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.buttons import FAQ_INTENT, topic_buttons
@@ -32,6 +33,12 @@ def topic_id_of(intent_response_key: Optional[str]) -> Optional[str]:
     return intent_response_key.split("/", 1)[1]
 
 
+def topic_ranking(latest_message: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The FAQ retrieval's ranking of topics for the latest message, best first."""
+    selection = (latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
+    return list(selection.get("ranking") or [])
+
+
 def retrieved_topic(latest_message: Dict[str, Any]) -> tuple[Optional[str], float]:
     """The topic the FAQ retrieval chose for the latest message, and how sure it was."""
     selection = (latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
@@ -50,10 +57,9 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
     if not last or not reading.is_short(text) or not answered_just_before(tracker):
         return topic_id, confidence
-    selection = (tracker.latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
     scores = {
         topic_id_of(entry.get("intent_response_key")): float(entry.get("confidence") or 0.0)
-        for entry in selection.get("ranking") or []
+        for entry in topic_ranking(tracker.latest_message)
     }
     scores.pop(None, None)
     scores[last] = scores.get(last, 0.0) + reading.context_weight
@@ -74,8 +80,7 @@ def unclear_follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Top
     text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
     if not reading.refers_back_to_the_answer(text):
         return None
-    selection = (tracker.latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
-    ranking = selection.get("ranking") or []
+    ranking = topic_ranking(tracker.latest_message)
     closest = {topic_id_of(entry.get("intent_response_key")) for entry in ranking[:3]}
     if not closest & {last, *kb.topics[last].related}:
         return None
@@ -89,6 +94,12 @@ def send_answer(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Topi
         text=f"{topic.answer}\n\n{kb.citation(topic)}",
         buttons=topic_buttons(kb.related_topics(topic)),
     )
+
+
+def answer_topic(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Topic) -> List[Dict[str, Any]]:
+    """Sends the topic's answer; the event that remembers it for a follow-up."""
+    send_answer(dispatcher, kb, topic)
+    return [SlotSet(LAST_TOPIC_SLOT, topic.id)]
 
 
 def send_brief_answer(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Topic) -> None:

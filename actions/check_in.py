@@ -17,10 +17,10 @@ from rasa_sdk.types import DomainDict
 from actions.answers import (
     LAST_TOPIC_SLOT,
     MIN_TOPIC_CONFIDENCE,
+    answer_topic,
     asked_questions,
     follow_up_topic,
     retrieved_topic_in_context,
-    send_answer,
     send_brief_answer,
 )
 from actions.records import (
@@ -231,9 +231,9 @@ class ValidateCheckInForm(FormValidationAction):
         if topic is None:
             dispatcher.utter_message(response="utter_check_in_didnt_understand")
             return []
-        send_answer(dispatcher, kb, topic)
+        events = answer_topic(dispatcher, kb, topic)
         dispatcher.utter_message(response="utter_check_in_resume")
-        return [SlotSet(LAST_TOPIC_SLOT, topic.id)]
+        return events
 
 
 def general_topic_of_question(latest_message: Dict[str, Any]) -> Optional[str]:

@@ -14,15 +14,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import (
     LAST_TOPIC_SLOT,
     MIN_TOPIC_CONFIDENCE,
+    answer_topic,
     asked_questions,
     follow_up_topic,
     retrieved_topic_in_context,
     send_answer,
     send_brief_answer,
     topic_id_of,
+    topic_ranking,
     unclear_follow_up_topic,
 )
-from actions.buttons import FAQ_INTENT, TOPIC_ENTITY, topic_buttons
+from actions.buttons import TOPIC_ENTITY, topic_buttons
 from actions.safety import answer_concerns, reading_of
 from bot import safety
 from bot.conversation_reading import conversation_reading
@@ -45,19 +47,14 @@ NO_GROUNDS_BELOW = MIN_TOPIC_CONFIDENCE / 2
 
 def closest_topics(latest_message: Dict[str, Any], kb: KnowledgeBase, count: int) -> List[Topic]:
     """The retrieval's best guesses, most likely first, as topics that exist."""
-    ids = [topic_id_of(entry.get("intent_response_key")) for entry in _topic_ranking(latest_message)]
+    ids = [topic_id_of(entry.get("intent_response_key")) for entry in topic_ranking(latest_message)]
     return [kb.topics[topic_id] for topic_id in ids if topic_id in kb.topics][:count]
-
-
-def _topic_ranking(latest_message: Dict[str, Any]) -> List[Dict[str, Any]]:
-    selection = (latest_message.get("response_selector") or {}).get(FAQ_INTENT) or {}
-    return list(selection.get("ranking") or [])
 
 
 def ranking_prefers_some_topics(latest_message: Dict[str, Any]) -> bool:
     """False when the retrieval gives no grounds to prefer any topic: no ranking, every topic as likely as
     the next, or a best guess far below the answering floor (NO_GROUNDS_BELOW)."""
-    confidences = [float(entry.get("confidence") or 0.0) for entry in _topic_ranking(latest_message)]
+    confidences = [float(entry.get("confidence") or 0.0) for entry in topic_ranking(latest_message)]
     if not confidences or max(confidences) < NO_GROUNDS_BELOW:
         return False
     all_alike = len(confidences) > 1 and max(confidences) - min(confidences) < 1e-9
@@ -123,7 +120,7 @@ def general_answer(latest_message: Dict[str, Any], kb: KnowledgeBase) -> Optiona
 def words_about_nothing_here(latest_message: Dict[str, Any]) -> bool:
     """Known words (the retrieval does not rank every topic alike), yet no grounds for any topic, and no
     place of the body named."""
-    confidences = [float(entry.get("confidence") or 0.0) for entry in _topic_ranking(latest_message)]
+    confidences = [float(entry.get("confidence") or 0.0) for entry in topic_ranking(latest_message)]
     if len(confidences) < 2 or max(confidences) - min(confidences) < 1e-9:
         return False  # no word it knows: keyboard mashing, emoji, another script
     if (latest_message.get("findings") or {}).get("location"):
@@ -166,8 +163,7 @@ class ActionAnswerFaq(Action):
             if topic is None:
                 send_suggestions(dispatcher, kb.menu_topics())
                 return []
-            send_answer(dispatcher, kb, topic)
-            return [SlotSet(LAST_TOPIC_SLOT, topic.id)]
+            return answer_topic(dispatcher, kb, topic)
         reading = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
         if (
             tracker.latest_message.get(OWN_STORY)
@@ -180,8 +176,7 @@ class ActionAnswerFaq(Action):
         followed = follow_up_topic(tracker, kb)
         if followed is not None and set(reading.concerns) <= {safety.HEALTH_ANXIETY}:
             # "is it something to worry about?" after an answer: that topic says how serious it is.
-            send_answer(dispatcher, kb, followed)
-            return [SlotSet(LAST_TOPIC_SLOT, followed.id)]
+            return answer_topic(dispatcher, kb, followed)
         instead = rule_action_for(str(tracker.latest_message.get(CLASSIFIED_AS) or ""))
         if followed is None and instead:
             # Read as a follow-up, but there is no answer just before to follow up: what the classifier
@@ -209,12 +204,10 @@ class ActionAnswerFaq(Action):
         if topic is None or confidence < MIN_TOPIC_CONFIDENCE:
             general = general_answer(tracker.latest_message, kb)
             if general is not None:
-                send_answer(dispatcher, kb, general)
-                return [SlotSet(LAST_TOPIC_SLOT, general.id)]
+                return answer_topic(dispatcher, kb, general)
             send_unsure(dispatcher, tracker.latest_message, kb)
             return []
-        send_answer(dispatcher, kb, topic)
-        return [SlotSet(LAST_TOPIC_SLOT, topic.id)]
+        return answer_topic(dispatcher, kb, topic)
 
 
 class ActionListTopics(Action):
@@ -247,8 +240,7 @@ class ActionSuggestTopics(Action):
         # "where in the body?" right after an answer about calcium is about calcium.
         followed = follow_up_topic(tracker, kb) or unclear_follow_up_topic(tracker, kb)
         if followed is not None:
-            send_answer(dispatcher, kb, followed)
-            return [SlotSet(LAST_TOPIC_SLOT, followed.id)]
+            return answer_topic(dispatcher, kb, followed)
         send_unsure(dispatcher, tracker.latest_message, kb)
         return []
 
@@ -266,8 +258,7 @@ class ActionOutOfScope(Action):
         kb = knowledge_base()
         followed = unclear_follow_up_topic(tracker, kb)
         if followed is not None:
-            send_answer(dispatcher, kb, followed)
-            return [SlotSet(LAST_TOPIC_SLOT, followed.id)]
+            return answer_topic(dispatcher, kb, followed)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
 
