@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Iterable
 
 import pytest
 import yaml
@@ -25,17 +26,25 @@ MINIMUM = 0.90
 GUIDELINE_MINIMUM = 0.97
 
 
-def field_scores() -> dict[str, tuple[float, float, int]]:
-    """Per finding: precision, recall and how many sentences state it, over the annotated sentences."""
+def count_findings(pairs: Iterable[tuple[dict, dict]]) -> tuple[Counter, Counter, Counter]:
+    """Per finding, over (found, labelled) pairs: how often it was right, found but not labelled (or with
+    another value) and labelled but not found; a wrong value counts as both."""
     right, extra, missed = Counter(), Counter(), Counter()
-    for sentence in SENTENCES:
-        got, expected = dict(extract(sentence["text"]).findings), sentence["findings"]
+    for got, expected in pairs:
         for name in set(got) | set(expected):
             if name in got and name in expected and got[name] == expected[name]:
                 right[name] += 1
                 continue
             extra[name] += name in got
             missed[name] += name in expected
+    return right, extra, missed
+
+
+def field_scores() -> dict[str, tuple[float, float, int]]:
+    """Per finding: precision, recall and how many sentences state it, over the annotated sentences."""
+    right, extra, missed = count_findings(
+        (dict(extract(sentence["text"]).findings), sentence["findings"]) for sentence in SENTENCES
+    )
     scores = {}
     for name in set(right) | set(extra) | set(missed):
         precision = right[name] / (right[name] + extra[name]) if right[name] + extra[name] else 1.0

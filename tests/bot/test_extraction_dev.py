@@ -7,7 +7,6 @@ development score; tests/data/stories_heldout.yml is the gate issue 16 asks for.
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -15,6 +14,7 @@ import yaml
 
 from bot.extract import extract
 from bot.findings import validate_findings
+from tests.bot.test_extract import count_findings
 
 DEV = yaml.safe_load(
     (Path(__file__).resolve().parents[1] / "data" / "extraction_dev_stories.yml").read_text(encoding="utf-8")
@@ -32,18 +32,10 @@ def scores(
 ) -> tuple[dict[str, tuple[int, int, int]], list[tuple[str, dict, dict]]]:
     """Per finding: (right, extra, missed) counts; and each story the extractor did not read exactly. A wrong
     value counts as both an extra and a miss."""
-    right, extra, missed = Counter(), Counter(), Counter()
-    wrong = []
-    for story in stories:
-        got, expected = dict(extract(story["text"], today=TODAY).findings), story["findings"]
-        for name in set(got) | set(expected):
-            if name in got and name in expected and got[name] == expected[name]:
-                right[name] += 1
-                continue
-            extra[name] += name in got
-            missed[name] += name in expected
-        if got != expected:
-            wrong.append((story["text"], got, expected))
+    read = [(story["text"], dict(extract(story["text"], today=TODAY).findings), story["findings"])
+            for story in stories]
+    right, extra, missed = count_findings((got, expected) for _, got, expected in read)
+    wrong = [(text, got, expected) for text, got, expected in read if got != expected]
     names = set(right) | set(extra) | set(missed)
     return {name: (right[name], extra[name], missed[name]) for name in names}, wrong
 
