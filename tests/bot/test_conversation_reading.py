@@ -77,6 +77,13 @@ def test_switching_subject_is_recognised() -> None:
     assert READING.switches_subject("what about potassium?")
     assert READING.switches_subject("and the eyelid one?")
     assert not READING.switches_subject("my calf keeps twitching")
+    assert READING.switches_subject("tell me more about potassium")
+
+
+def test_a_switch_is_found_by_its_subject_alone() -> None:
+    assert READING.subject_text("what about magnesium specifically?") == "magnesium specifically"
+    assert READING.subject_text("tell me more about potassium") == "potassium"
+    assert READING.subject_text("and what causes it?") is None  # no subject: the whole message is read
 
 
 @pytest.mark.parametrize(
