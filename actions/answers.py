@@ -3,6 +3,7 @@ answer with the line naming its source and related topics as buttons. Shared by 
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
@@ -10,9 +11,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.buttons import FAQ_INTENT, topic_buttons
-from bot.conversation_reading import conversation_reading
+from bot.conversation_reading import MORE, conversation_reading
 from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import KnowledgeBase, Topic, knowledge_base
+from bot.text_classifier import rank_in_context
 
 # Below this retrieval confidence the answer would be a guess: offer the closest topics instead (a wrong
 # health answer is worse than a question back). On the held-out questions, 0.15 turned 4 of 126 right
@@ -22,6 +24,8 @@ MIN_TOPIC_CONFIDENCE = 0.15
 QUESTIONS = "questions"
 # Set by the NLU (components/deterministic_intents.py): the kind of follow-up a message is.
 FOLLOW_UP = "follow_up"
+# Set by the NLU (components/text_classifiers.py): every topic's decision score for the message.
+TOPIC_SCORES = "topic_scores"
 # The topic answered last, for a follow-up ("is it dangerous?") or a medicine question about it.
 LAST_TOPIC_SLOT = "last_topic"
 
@@ -47,42 +51,86 @@ def retrieved_topic(latest_message: Dict[str, Any]) -> tuple[Optional[str], floa
 
 
 def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
-    """The retrieval's topic for the latest message, read in the light of the answer just given: for a
-    short question right after it ("which conditions cause it?"), the topic just answered counts for
-    more (`context_weight` in data/conversation_reading.yml), so that it wins unless another is clearly
-    meant ("what about magnesium?")."""
+    """The retrieval's topic for the latest message, read in the light of the answer just given. For a
+    short question right after it, the message before counts too: each topic's score for this message plus
+    `context_weight` (data/conversation_reading.yml) times its score for the one before, so "and the sleep
+    ones?" after a question about the kinds of myoclonus weighs sleep and myoclonus together, and "which
+    conditions cause it?" after spasticity stays on spasticity, while "what about magnesium?" moves to
+    magnesium. When the message before left no scores (a button), the topic just answered gets
+    `last_topic_boost` instead."""
     topic_id, confidence = retrieved_topic(tracker.latest_message)
     last = tracker.get_slot(LAST_TOPIC_SLOT)
     reading = conversation_reading()
     text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
     if not last or not reading.is_short(text) or not answered_just_before(tracker):
         return topic_id, confidence
+    now = _topic_scores(tracker.latest_message)
+    before = _topic_scores(previous_user_message(tracker))
+    if now and before:
+        best = rank_in_context(now, before, reading.context_weight)[0]
+        return best.label, best.confidence
     scores = {
         topic_id_of(entry.get("intent_response_key")): float(entry.get("confidence") or 0.0)
         for entry in topic_ranking(tracker.latest_message)
     }
     scores.pop(None, None)
-    scores[last] = scores.get(last, 0.0) + reading.context_weight
-    best = max(scores, key=lambda topic: scores[topic])
-    return best, scores[best]
+    scores[last] = scores.get(last, 0.0) + reading.last_topic_boost
+    best_id = max(scores, key=lambda topic: scores[topic])
+    return best_id, scores[best_id]
 
 
-def unclear_follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
+def _topic_scores(parse_data: Dict[str, Any]) -> Dict[str, float]:
+    """Every topic's decision score for a message, by topic id (components/text_classifiers.py)."""
+    scores = parse_data.get(TOPIC_SCORES)
+    if not isinstance(scores, dict):
+        return {}
+    by_topic = {topic_id_of(str(label)): value for label, value in scores.items()}
+    return {
+        topic: float(value)
+        for topic, value in by_topic.items()
+        if topic and isinstance(value, int | float) and math.isfinite(value)
+    }
+
+
+def previous_user_message(tracker: Tracker) -> Dict[str, Any]:
+    """What the NLU made of the person's message before the latest one; empty when there is none."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if seen_latest:
+            return event.get("parse_data") or {}
+        seen_latest = True
+    return {}
+
+
+def unclear_follow_up_topic(
+    tracker: Tracker, kb: KnowledgeBase, questions_too: bool = False
+) -> Optional[Topic]:
     """For a message the classifier could not place, or placed outside twitching ("so which one hurts?"):
     the topic it asks about when it is a short follow-up to the answer just given. It must refer back
     ("it", "that", "one", "what about...") and the retrieval must already rank the topic just answered, or
     one of its related topics, among its closest three; then the retrieval in context answers it. "what's
-    the weather like?" after an answer stays outside twitching."""
+    the weather like?" after an answer stays outside twitching. With `questions_too` (a message the
+    classifier could not place at all), a short question that does not refer back ("how do i recover
+    faster?") counts too when the retrieval's own first choice, confident enough to answer, is the topic
+    just answered or a related one."""
     last = tracker.get_slot(LAST_TOPIC_SLOT)
     if not last or last not in kb.topics or not answered_just_before(tracker):
         return None
     reading = conversation_reading()
     text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
-    if not reading.refers_back_to_the_answer(text):
-        return None
     ranking = topic_ranking(tracker.latest_message)
-    closest = {topic_id_of(entry.get("intent_response_key")) for entry in ranking[:3]}
-    if not closest & {last, *kb.topics[last].related}:
+    near = {last, *kb.topics[last].related}
+    if reading.refers_back_to_the_answer(text):
+        closest = {topic_id_of(entry.get("intent_response_key")) for entry in ranking[:3]}
+    elif questions_too and reading.is_short(text) and reading.asks(text) and ranking:
+        first = ranking[0]
+        confident = float(first.get("confidence") or 0.0) >= MIN_TOPIC_CONFIDENCE
+        closest = {topic_id_of(first.get("intent_response_key"))} if confident else set()
+    else:
+        return None
+    if not closest & near:
         return None
     topic_id, confidence = retrieved_topic_in_context(tracker)
     return kb.topics.get(topic_id or "") if confidence >= MIN_TOPIC_CONFIDENCE else None
@@ -124,12 +172,14 @@ def asked_questions(latest_message: Dict[str, Any]) -> List[Tuple[str, float]]:
     return [(topic_id, confidence)] if topic_id else []
 
 
-def send_topic(dispatcher: CollectingDispatcher, topic_id: str) -> None:
-    """The answer of the topic with this id (nothing if there is none)."""
+def send_topic(dispatcher: CollectingDispatcher, topic_id: str) -> Optional[str]:
+    """The answer of the topic with this id (nothing if there is none); the id when it was sent."""
     kb = knowledge_base()
     topic = kb.topic(topic_id)
-    if topic is not None:
-        send_answer(dispatcher, kb, topic)
+    if topic is None:
+        return None
+    send_answer(dispatcher, kb, topic)
+    return topic.id
 
 
 def answered_just_before(tracker: Tracker) -> bool:
@@ -163,4 +213,10 @@ def follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
     last = tracker.get_slot(LAST_TOPIC_SLOT)
     if not aspect or not last or last not in kb.topics:
         return None
+    if aspect == MORE:
+        # Of no particular kind ("why though?", "and for sudden jerks?"): the retrieval, reading it with the
+        # message before, says which topic; the topic just answered when it cannot.
+        topic_id, confidence = retrieved_topic_in_context(tracker)
+        chosen = kb.topic(topic_id) if topic_id and confidence >= MIN_TOPIC_CONFIDENCE else None
+        return chosen or kb.topics[last]
     return kb.topic(conversation_reading().answering_topic(str(aspect), str(last)))

@@ -22,6 +22,7 @@ from actions.answers import (
     follow_up_topic,
     retrieved_topic_in_context,
     send_brief_answer,
+    unclear_follow_up_topic,
 )
 from actions.records import (
     CONSENT_DECLINED_SLOT,
@@ -178,9 +179,9 @@ class ValidateCheckInForm(FormValidationAction):
         # answer still counts for the check-in ("I take sertraline, should I stop it?").
         # "should I stop taking them?" after an answer about a medicine is about that medicine.
         concerns = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
-        concerns_answered = bool(to_validate) and answer_concerns(
-            dispatcher, tracker.latest_message, concerns
-        )
+        concerned = answer_concerns(dispatcher, tracker.latest_message, concerns) if to_validate else None
+        concerns_answered = concerned is not None
+        events.extend(concerned or [])
         for slot, answer in to_validate.items():
             if not slot.startswith(SLOT_PREFIX) or answer is None:
                 continue
@@ -228,6 +229,8 @@ class ValidateCheckInForm(FormValidationAction):
             intent = (tracker.latest_message.get("intent") or {}).get("name")
             if intent == "faq" and topic_id and confidence >= MIN_TOPIC_CONFIDENCE:
                 topic = kb.topic(topic_id)
+            else:  # "how many rest days then?", which the classifier could not place
+                topic = unclear_follow_up_topic(tracker, kb, questions_too=True)
         if topic is None:
             dispatcher.utter_message(response="utter_check_in_didnt_understand")
             return []
@@ -340,7 +343,7 @@ def end_active_check_in(tracker: Tracker) -> List[EventType]:
 
 
 class ActionResumeCheckIn(ActionStartCheckIn):
-    """"Carry on with the check-in": back to where a paused check-in was, with its answers; with nothing
+    """ "Carry on with the check-in": back to where a paused check-in was, with its answers; with nothing
     paused, a check-in from the start."""
 
     def name(self) -> str:
@@ -354,4 +357,3 @@ class ActionResumeCheckIn(ActionStartCheckIn):
             return [SlotSet(CHECK_IN_PAUSED_SLOT, None)]
         dispatcher.utter_message(response="utter_no_check_in_to_resume")
         return await super().run(dispatcher, tracker, domain)
-

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
+from actions.answers import LAST_TOPIC_SLOT, MIN_TOPIC_CONFIDENCE, retrieved_topic, send_answer
 from actions.check_in import end_active_check_in
 from actions.safety import reading_of
 from bot import safety
@@ -50,4 +51,6 @@ class ActionEmergency(Action):
                 text="If you were asking in general rather than describing what is happening now:"
             )
             send_answer(dispatcher, kb, topic)
+            # "how's that different from a normal twitch?" next is about this answer.
+            return [*end_active_check_in(tracker), SlotSet(LAST_TOPIC_SLOT, topic.id)]
         return end_active_check_in(tracker)

@@ -187,8 +187,9 @@ class ActionAnswerFaq(Action):
             return [FollowupAction(instead)]
         # A medicine or dose question, or fear, is met first ("I'm terrified it's ALS": acknowledgement,
         # then the answer, then what helps; "should I stop mine?" after an answer about antidepressants).
-        if answer_concerns(dispatcher, tracker.latest_message, reading):
-            return []
+        concerned = answer_concerns(dispatcher, tracker.latest_message, reading)
+        if concerned is not None:
+            return concerned
         asked = [
             kb.topics[topic_id]
             for topic_id, confidence in asked_questions(tracker.latest_message)
@@ -234,11 +235,12 @@ class ActionSuggestTopics(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         reading = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
-        if answer_concerns(dispatcher, tracker.latest_message, reading):
-            return []
+        concerned = answer_concerns(dispatcher, tracker.latest_message, reading)
+        if concerned is not None:
+            return concerned
         kb = knowledge_base()
         # "where in the body?" right after an answer about calcium is about calcium.
-        followed = follow_up_topic(tracker, kb) or unclear_follow_up_topic(tracker, kb)
+        followed = follow_up_topic(tracker, kb) or unclear_follow_up_topic(tracker, kb, questions_too=True)
         if followed is not None:
             return answer_topic(dispatcher, kb, followed)
         send_unsure(dispatcher, tracker.latest_message, kb)

@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import MIN_TOPIC_CONFIDENCE, retrieved_topic, send_topic
+from actions.answers import LAST_TOPIC_SLOT, MIN_TOPIC_CONFIDENCE, retrieved_topic, send_topic
 from bot import safety
 from bot.checkin import FORM_NAME
 from bot.extract import MAX_TEXT_CHARS
@@ -62,42 +62,48 @@ def reading_of(latest_message: Dict[str, Any], last_topic: Optional[str] = None)
 
 def hear_fear(
     dispatcher: CollectingDispatcher, latest_message: Dict[str, Any], topic_id: Optional[str]
-) -> None:
+) -> Optional[str]:
     """Acknowledgement first, then the facts (the topic asked about, else the fear most people have), then
-    what helps."""
+    what helps; the topic answered."""
     dispatcher.utter_message(response="utter_health_anxiety_heard")
     if topic_id is None:
         retrieved, confidence = retrieved_topic(latest_message)
         topic_id = retrieved if retrieved and confidence >= MIN_TOPIC_CONFIDENCE else FEAR_TOPIC
-    send_topic(dispatcher, topic_id)
+    answered = send_topic(dispatcher, topic_id)
     dispatcher.utter_message(response="utter_health_anxiety_help")
+    return answered
 
 
 def answer_concerns(
     dispatcher: CollectingDispatcher, latest_message: Dict[str, Any], reading: safety.SafetyReading
-) -> bool:
-    """The replies to every concern but a crisis (actions of its own), in order; True when any was sent."""
+) -> Optional[List[EventType]]:
+    """The replies to every concern but a crisis (actions of its own), in order. None when none was sent;
+    else the events to return: the last topic answered is remembered, so that "who should I ask?" after the
+    answer about medicines is about medicines."""
     screen = safety.safety_screen()
     sent = False
+    answered: Optional[str] = None
     for concern in reading.concerns:
         if concern == safety.MEDICINE_CHANGE:
             dispatcher.utter_message(response="utter_medicine_change")
-            send_topic(dispatcher, screen.medicine_topic(reading))
+            answered = send_topic(dispatcher, screen.medicine_topic(reading)) or answered
         elif concern == safety.DOSE:
             dispatcher.utter_message(response="utter_dose_question")
             for topic_id in screen.dose_topics(reading):
-                send_topic(dispatcher, topic_id)
+                answered = send_topic(dispatcher, topic_id) or answered
         elif concern == safety.MEDICAL_OUT_OF_SCOPE:
             kind = (reading.out_of_scope or (safety.CONDITION,))[0]
             dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSES[kind])
         elif concern == safety.DIAGNOSIS_PRESSURE:
             dispatcher.utter_message(response="utter_diagnosis_pressure")
         elif concern == safety.HEALTH_ANXIETY:
-            hear_fear(dispatcher, latest_message, None)
+            answered = hear_fear(dispatcher, latest_message, None) or answered
         else:
             continue
         sent = True
-    return sent
+    if not sent:
+        return None
+    return [SlotSet(LAST_TOPIC_SLOT, answered)] if answered else []
 
 
 class ActionSafetyAnswer(Action):
@@ -109,9 +115,11 @@ class ActionSafetyAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        if not answer_concerns(dispatcher, tracker.latest_message, reading_of(tracker.latest_message)):
+        answered = answer_concerns(dispatcher, tracker.latest_message, reading_of(tracker.latest_message))
+        if answered is None:
             dispatcher.utter_message(response="utter_medical_out_of_scope_condition")
-        return []
+            return []
+        return answered
 
 
 def pause_check_in(tracker: Tracker) -> List[EventType]:

@@ -40,10 +40,12 @@ def words_of(text: str) -> List[str]:
 def _phrase_pattern(phrases: List[str]) -> re.Pattern[str]:
     parts = []
     for phrase in phrases:
-        stem = re.escape(str(phrase).lower().rstrip("*"))
-        stem = stem.replace(r"\ ", r"\s+")
-        parts.append(stem + (r"[a-z']*" if str(phrase).endswith("*") else ""))
-    return re.compile(r"(?<![a-z'])(?:" + "|".join(parts) + r")(?![a-z'])")
+        text = str(phrase).lower()
+        stem = re.escape(text.rstrip("*")).replace(r"\ ", r"\s+")
+        # A phrase starting with a word starts at a word's start; one starting with a comma, anywhere.
+        start = r"(?<![a-z'])" if text[:1].isalnum() else ""
+        parts.append(start + stem + (r"[a-z']*" if text.endswith("*") else ""))
+    return re.compile(r"(?:" + "|".join(parts) + r")(?![a-z'])")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class ConversationReading:
     min_question_words: int
     addressed_to_us: FrozenSet[str] = frozenset()
     context_weight: float = 0.0
+    last_topic_boost: float = 0.0
     subject_max_topics: int = 3
     subject_min_uses: int = 3
     # Filled from the knowledge base when loaded (`with_vocabulary`): every word its questions use, and
@@ -125,7 +128,7 @@ class ConversationReading:
         if subject:
             return None
         leans_back = (
-            self._asks(text)
+            self.asks(text)
             or bool(set(words[:3]) & WH_WORDS)  # "over how long?", "so what causes it"
             or bool(set(words) & self.refers_back)
         )
@@ -137,7 +140,7 @@ class ConversationReading:
             return None
         if any(word not in self.known_words for word in content) and self.known_words:
             return None  # "what's the weather tomorrow?": words no topic's questions use
-        return MORE if self._asks(text) and not (set(words) & self.addressed_to_us) else None
+        return MORE if self.asks(text) and not (set(words) & self.addressed_to_us) else None
 
     def refers_back_to_the_answer(self, text: str) -> bool:
         """A short message that leans on what was just said: "it", "that", "one"..., or "what about"."""
@@ -273,11 +276,20 @@ class ConversationReading:
                 parts[-1] = f"{parts[-1]} {piece}"
             else:
                 parts.append(piece)
-        return [part for part in parts if part.rstrip().endswith("?") or self._asks(part)]
+        return [part for part in parts if part.rstrip().endswith("?") or self.asks(part)]
 
-    def _asks(self, part: str) -> bool:
+    def asks(self, part: str) -> bool:
+        """A question: it starts with a question word, ends with "?", or has one after a comma ("i was told
+        i have cramp-fasciculation syndrome, what is it")."""
         words = words_of(part)
-        return bool(words) and (words[0] in self.question_words or part.rstrip().endswith("?"))
+        if not words:
+            return False
+        if words[0] in self.question_words or part.rstrip().endswith("?"):
+            return True
+        return any(
+            words_of(clause)[:1] and words_of(clause)[0] in self.question_words
+            for clause in part.split(",")[1:]
+        )
 
 
 def _load(path: Path) -> ConversationReading:
@@ -316,6 +328,7 @@ def _load(path: Path) -> ConversationReading:
         subject_max_topics=int(follow["subject_max_topics"]),
         subject_min_uses=int(follow["subject_min_uses"]),
         context_weight=float(follow["context_weight"]),
+        last_topic_boost=float(follow["last_topic_boost"]),
     )
 
 

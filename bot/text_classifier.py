@@ -32,6 +32,8 @@ from sklearn.svm import LinearSVC
 
 SOFTMAX_SHARPNESS = 6.0  # turns decision scores (about -1.5..1.5) into confidences that sum to 1
 RANDOM_SEED = 2718
+# Decision scores kept with a message (`label_scores`) are rounded: enough to rank by, short to store.
+SCORE_DECIMALS = 4
 # Word (1-2) then character (2-4) n-grams; the word features come first (`has_known_word` relies on it).
 VECTORIZER_SETTINGS = (
     {"analyzer": "word", "ngram_range": (1, 2)},
@@ -227,6 +229,34 @@ class TextClassifier:
         confidences = weights / weights.sum()
         order = np.argsort(-confidences)[:top]
         return [RankedLabel(str(labels[i]), float(confidences[i])) for i in order]
+
+    def label_scores(self, text: str | Features) -> dict[str, float]:
+        """The decision score of every label, to be read again with the next message (`rank_in_context`);
+        empty when the text has no word the features know (no evidence either way)."""
+        features = self.features.of(text) if isinstance(text, str) else text
+        if not features.has_known_word:
+            return {}
+        scores = self.decision_scores(features)
+        if len(self._labels) == 2:
+            scores = np.array([-scores[0], scores[0]])
+        pairs = zip(self._labels, scores, strict=True)
+        return {str(label): round(float(score), SCORE_DECIMALS) for label, score in pairs}
+
+
+def rank_in_context(
+    scores: Mapping[str, float], before: Mapping[str, float], weight: float
+) -> list[RankedLabel]:
+    """Labels ranked on one message's decision scores (`label_scores`) plus `weight` times those of the
+    message before it, with softmax confidences as `rank` gives: "and the sleep ones?" after a question
+    about the kinds of myoclonus weighs "sleep" and "myoclonus" together. Labels missing from either side
+    count as scoring nothing there."""
+    labels = sorted(set(scores) | set(before))
+    if not labels:
+        return []
+    combined = np.array([scores.get(label, 0.0) + weight * before.get(label, 0.0) for label in labels])
+    weights = np.exp(SOFTMAX_SHARPNESS * (combined - combined.max()))
+    confidences = weights / weights.sum()
+    return [RankedLabel(labels[i], float(confidences[i])) for i in np.argsort(-confidences, kind="stable")]
 
 
 WEIGHTS_FILE = "text_classifiers.npz"

@@ -54,6 +54,9 @@ RANKING_LENGTH = 10
 # are answered, so no more are ranked.
 QUESTIONS = "questions"
 MAX_QUESTIONS = 2
+# Every topic's decision score for the message, kept in the conversation so that the next message, when it
+# is a short follow-up, can be read together with this one (actions/answers.py).
+TOPIC_SCORES = "topic_scores"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -148,6 +151,7 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
                 subject = conversation_reading().subject_text((message.get(TEXT) or "")[:MAX_TEXT_CHARS])
                 topic_features = self._intents.features.of(subject) if subject else features
                 self._set_topic(message, self._topics.rank(topic_features, top=RANKING_LENGTH))
+                message.set(TOPIC_SCORES, self._topics.label_scores(topic_features), add_to_output=True)
                 self._set_questions(message)
         return messages
 

@@ -32,7 +32,7 @@ EMERGENCY = "call your emergency number"
 # The figures issue 16 asks for.
 MIN_ROUTING = 0.95
 MIN_FOLLOW_UPS = 0.90
-# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; this commit reaches 0.796 there, so the issue stays
+# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; this commit reaches 0.815 there, so the issue stays
 # open. Until it is reached, this floor keeps what already works from getting worse.
 FOLLOW_UPS_FLOOR = 0.78
 
