@@ -40,12 +40,10 @@ def words_of(text: str) -> List[str]:
 def _phrase_pattern(phrases: List[str]) -> re.Pattern[str]:
     parts = []
     for phrase in phrases:
-        text = str(phrase).lower()
-        stem = re.escape(text.rstrip("*")).replace(r"\ ", r"\s+")
-        # A phrase starting with a word starts at a word's start; one starting with a comma, anywhere.
-        start = r"(?<![a-z'])" if text[:1].isalnum() else ""
-        parts.append(start + stem + (r"[a-z']*" if text.endswith("*") else ""))
-    return re.compile(r"(?:" + "|".join(parts) + r")(?![a-z'])")
+        stem = re.escape(str(phrase).lower().rstrip("*"))
+        stem = stem.replace(r"\ ", r"\s+")
+        parts.append(stem + (r"[a-z']*" if str(phrase).endswith("*") else ""))
+    return re.compile(r"(?<![a-z'])(?:" + "|".join(parts) + r")(?![a-z'])")
 
 
 @dataclass(frozen=True)
@@ -281,15 +279,13 @@ class ConversationReading:
     def asks(self, part: str) -> bool:
         """A question: it starts with a question word, ends with "?", or has one after a comma ("i was told
         i have cramp-fasciculation syndrome, what is it")."""
-        words = words_of(part)
-        if not words:
+        if not words_of(part):
             return False
-        if words[0] in self.question_words or part.rstrip().endswith("?"):
+        if part.rstrip().endswith("?"):
             return True
-        return any(
-            words_of(clause)[:1] and words_of(clause)[0] in self.question_words
-            for clause in part.split(",")[1:]
-        )
+        openings = [words_of(clause)[:1] for clause in part.split(",")]
+        first, *after_commas = [opening[0] if opening else "" for opening in openings]
+        return first in self.question_words or any(word in self.question_words for word in after_commas)
 
 
 def _load(path: Path) -> ConversationReading:

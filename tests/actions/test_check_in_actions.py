@@ -94,6 +94,22 @@ def test_a_faq_question_mid_form_is_answered_and_the_form_resumes() -> None:
     assert slot_values(events)["requested_slot"] == "checkin_sleep"
 
 
+def test_an_unplaced_question_mid_form_right_after_an_answer_is_about_that_answer() -> None:
+    """"how many rest days then?" after the exercise answer, which the classifier could not place, gets
+    the exercise answer again rather than "I didn't catch that", and the form resumes."""
+    tracker = form_tracker("checkin_sleep", "how many rest days then?", {}, intent="nlu_fallback")
+    ranking = [{"intent_response_key": "faq/exercise_recovery", "confidence": 0.3}]
+    tracker.latest_message["response_selector"]["faq"]["ranking"] = ranking
+    tracker.slots["last_topic"] = "exercise_recovery"
+    tracker.events[:0] = [
+        {"event": "user", "text": "why do my legs twitch after running?"},
+        {"event": "slot", "name": "last_topic", "value": "exercise_recovery"},
+    ]
+    _, dispatcher = validate(tracker)
+    assert dispatcher.messages[0]["text"].startswith(check_in_answer("exercise_recovery"))
+    assert dispatcher.messages[1]["response"] == "utter_check_in_resume"
+
+
 def check_in_answer(topic_id: str) -> str:
     from bot.knowledge import knowledge_base
 

@@ -33,9 +33,13 @@ def emergency_tracker(text: str, signs: list[str], second_intent: str, topic: st
 
 
 def run(tracker: Tracker) -> list[dict]:
+    return run_with_events(tracker)[0]
+
+
+def run_with_events(tracker: Tracker) -> tuple[list[dict], list[dict]]:
     dispatcher = CollectingDispatcher()
-    asyncio.run(ActionEmergency().run(dispatcher, tracker, {}))
-    return dispatcher.messages
+    events = asyncio.run(ActionEmergency().run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
 
 
 def test_emergency_names_the_numbers_and_the_reason_first() -> None:
@@ -50,6 +54,12 @@ def test_a_general_question_is_escalated_and_still_answered() -> None:
     messages = run(emergency_tracker("what is lockjaw?", ["tetanus_signs"], "faq", topic="tetanus"))
     assert "call" in messages[0]["text"].lower() and "911" in messages[0]["text"]
     assert messages[-1]["text"].startswith(knowledge_base().topics["tetanus"].answer)
+    # The answer is remembered: "how's that different from a normal twitch?" next is about tetanus.
+    asked = emergency_tracker("what is lockjaw?", ["tetanus_signs"], "faq", topic="tetanus")
+    _, events = run_with_events(asked)
+    assert {"event": "slot", "name": "last_topic", "value": "tetanus"} in [
+        {key: event.get(key) for key in ("event", "name", "value")} for event in events
+    ]
 
 
 def test_classifier_only_emergency_still_gets_the_instruction() -> None:

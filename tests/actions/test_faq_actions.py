@@ -185,6 +185,40 @@ def tracker_right_after_an_answer(
                    "action_listen")
 
 
+def test_a_follow_up_is_read_together_with_the_message_before_it() -> None:
+    """"and for sudden jerks?" alone is about myoclonus; after "what do the tests show?" the scores of both
+    messages together point to how myoclonus is diagnosed."""
+    ranking = [("myoclonus", 0.6), ("myoclonus_diagnosis_treatment", 0.3)]
+    tracker = tracker_right_after_an_answer("doctor_tests", "and for sudden jerks?", ranking)
+    scores_now = {"myoclonus": 1.0, "myoclonus_diagnosis_treatment": 0.8, "doctor_tests": -0.5}
+    scores_before = {"myoclonus": -0.6, "myoclonus_diagnosis_treatment": 0.1, "doctor_tests": 1.0}
+    tracker.latest_message["topic_scores"] = {f"faq/{t}": score for t, score in scores_now.items()}
+    tracker.events[0]["parse_data"] = {"topic_scores": {f"faq/{t}": s for t, s in scores_before.items()}}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["myoclonus_diagnosis_treatment"].answer)
+    # Without the earlier message's scores (a button was pressed), the message's own ranking, leaning on the
+    # topic just answered, decides.
+    tracker.events[0]["parse_data"] = {}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["myoclonus"].answer)
+
+
+def test_an_unplaced_short_question_after_an_answer_is_about_it_when_the_retrieval_agrees() -> None:
+    ranking = [("exercise_recovery", 0.38), ("bfs_coping", 0.14)]
+    tracker = tracker_right_after_an_answer(
+        "exercise_recovery", "how do i recover faster", ranking, intent="nlu_fallback"
+    )
+    [message] = run(ActionSuggestTopics(), tracker).messages
+    assert message["text"].startswith(KB.topics["exercise_recovery"].answer)
+    # The retrieval's first choice is another topic, or not sure enough: the closest topics, no guess.
+    for other in ([("bfs_coping", 0.38), ("exercise_recovery", 0.14)], [("exercise_recovery", 0.1)]):
+        tracker = tracker_right_after_an_answer(
+            "exercise_recovery", "what's the weather tomorrow?", other, intent="nlu_fallback"
+        )
+        [message] = run(ActionSuggestTopics(), tracker).messages
+        assert not message.get("text", "").startswith(KB.topics["exercise_recovery"].answer)
+
+
 def test_a_short_question_right_after_an_answer_leans_on_its_topic() -> None:
     # The classifier leans elsewhere, a little: the topic just answered wins.
     ranking = [("lower_motor_neuron_conditions", 0.30), ("spasticity", 0.20), ("ms_worry", 0.10)]

@@ -65,9 +65,12 @@ def test_carry_on_with_nothing_paused_starts_a_check_in() -> None:
 
 
 def test_a_medicine_question_says_talk_to_the_prescriber_then_what_the_sources_say() -> None:
-    _, messages = run(ActionSafetyAnswer(), tracker("should i come off my sertraline", "medicine_question"))
+    asked = tracker("should i come off my sertraline", "medicine_question")
+    events, messages = run(ActionSafetyAnswer(), asked)
     assert responses(messages)[0] == "utter_medicine_change"
     assert messages[1]["text"].startswith(KB.topics["medications"].answer)
+    # Remembered, so that "who should i ask?" next is about medicines.
+    assert slot_values(events) == {"last_topic": "medications"}
 
 
 def test_a_reflux_tablet_question_gets_the_reflux_facts() -> None:

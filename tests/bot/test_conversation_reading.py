@@ -116,6 +116,10 @@ def test_a_persons_own_story_is_told_apart_from_a_question(text: str, story: boo
                                                                "what helps with sleep?"]),
         ("can coffee do it and how much is too much", ["can coffee do it", "how much is too much"]),
         ("my calf twitches. is it serious?", ["is it serious?"]),
+        # A question after a comma, with no "?" and no question word first: still a question, kept whole.
+        ("i was told i have cramp-fasciculation syndrome, what is it",
+         ["i was told i have cramp-fasciculation syndrome, what is it"]),
+        ("my calf, left side, twitching for a week", []),
         ("hello there", []),
     ],
 )

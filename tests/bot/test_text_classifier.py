@@ -18,6 +18,7 @@ from bot.text_classifier import (
     ModelDataError,
     TextClassifier,
     TextFeatures,
+    rank_in_context,
     read_classifiers,
     write_classifiers,
 )
@@ -181,3 +182,24 @@ def test_the_ranking_is_what_scikit_learn_decides(message: str) -> None:
     scores = svm.decision_function(features.of_all([message]))[0]
     assert ours.decision_scores(features.of(message)) == pytest.approx(scores, abs=1e-9)
     assert ours.rank(message, top=1)[0].label == svm.classes_[scores.argmax()]
+
+
+def test_label_scores_rank_as_rank_does_and_say_nothing_without_a_known_word(
+    retriever: TextClassifier,
+) -> None:
+    scores = retriever.label_scores("can coffee make my muscles twitch?")
+    assert set(scores) == set(retriever.labels)
+    assert max(scores, key=scores.get) == retriever.rank("can coffee make my muscles twitch?")[0].label
+    assert retriever.label_scores("zzqx vvkj") == {}
+
+
+def test_a_follow_up_is_ranked_with_the_message_before_it() -> None:
+    """"and the sleep ones?" on its own is about sleep; after a question about the kinds of myoclonus, the
+    two together are about the jerks of falling asleep."""
+    now = {"sleep": 1.0, "hypnic_jerks": 0.8, "myoclonus_types": -0.5}
+    before = {"sleep": -0.6, "hypnic_jerks": 0.1, "myoclonus_types": 1.0}
+    assert rank_in_context(now, {}, 0.5)[0].label == "sleep"
+    ranked = rank_in_context(now, before, 0.5)
+    assert ranked[0].label == "hypnic_jerks"
+    assert sum(r.confidence for r in ranked) == pytest.approx(1.0)
+    assert rank_in_context({}, {}, 0.5) == []
