@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.buttons import FAQ_INTENT, topic_buttons
-from bot.conversation_reading import MORE, conversation_reading
+from bot.conversation_reading import MORE, conversation_reading, words_of
 from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 from bot.text_classifier import rank_in_context
@@ -20,6 +20,10 @@ from bot.text_classifier import rank_in_context
 # health answer is worse than a question back). On the held-out questions, 0.15 turned 4 of 126 right
 # answers into suggestions and caught 3 of the 9 wrong ones (measured with the model of this commit).
 MIN_TOPIC_CONFIDENCE = 0.15
+# A switch ("and a tremor?") whose subject the answer just given speaks of stays on that answer unless the
+# retrieval in context is at least this sure of another topic ("what about not drinking enough?" after
+# the overview of causes: dehydration).
+SURE_OF_A_SWITCH = 0.15
 # Where components/text_classifiers.py leaves each question of a message with its topic.
 QUESTIONS = "questions"
 # Set by the NLU (components/deterministic_intents.py): the kind of follow-up a message is.
@@ -64,19 +68,44 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
     if not last or not reading.is_short(text) or not answered_just_before(tracker):
         return topic_id, confidence
+    # "what about meds?" moves away from the answer just given, and so does a question naming a subject the
+    # answer never speaks of ("could the gym be why?" after the answer about twitching at rest): that topic
+    # then counts only for what this message says. A switch the retrieval cannot place stays on an answer
+    # that speaks of its subject ("and a tremor?" after the one telling twitches and tremors apart).
+    named = reading.subjects_named(text)
+    moving_away = reading.moves_away(text) or bool(named and not _answer_speaks_of(last, named, every=False))
     now = _topic_scores(tracker.latest_message)
     before = _topic_scores(previous_user_message(tracker))
     if now and before:
-        best = rank_in_context(now, before, reading.context_weight)[0]
+        best = rank_in_context(now, before, reading.context_weight, [last] if moving_away else [])[0]
+        if (
+            moving_away
+            and best.confidence < SURE_OF_A_SWITCH
+            and not reading.names_a_kind(text)
+            and _answer_speaks_of(last, reading.switched_to(text))
+        ):
+            return last, 1.0
         return best.label, best.confidence
     scores = {
         topic_id_of(entry.get("intent_response_key")): float(entry.get("confidence") or 0.0)
         for entry in topic_ranking(tracker.latest_message)
     }
     scores.pop(None, None)
-    scores[last] = scores.get(last, 0.0) + reading.last_topic_boost
+    if not moving_away:
+        scores[last] = scores.get(last, 0.0) + reading.last_topic_boost
     best_id = max(scores, key=lambda topic: scores[topic])
     return best_id, scores[best_id]
+
+
+def _answer_speaks_of(topic_id: str, subject: List[str], every: bool = True) -> bool:
+    """The topic's title or answer names every word of the subject (with `every` False, one of them); a
+    plural counts as its singular too."""
+    topic = knowledge_base().topic(topic_id)
+    if topic is None or not subject:
+        return False
+    said = set(words_of(f"{topic.title} {topic.answer}"))
+    found = [word in said or word.removesuffix("s") in said for word in subject]
+    return all(found) if every else any(found)
 
 
 def _topic_scores(parse_data: Dict[str, Any]) -> Dict[str, float]:
@@ -125,9 +154,11 @@ def unclear_follow_up_topic(
     if reading.refers_back_to_the_answer(text):
         closest = {topic_id_of(entry.get("intent_response_key")) for entry in ranking[:3]}
     elif questions_too and reading.is_short(text) and reading.asks(text) and ranking:
-        first = ranking[0]
-        confident = float(first.get("confidence") or 0.0) >= MIN_TOPIC_CONFIDENCE
-        closest = {topic_id_of(first.get("intent_response_key"))} if confident else set()
+        # The retrieval must place it, alone and read with the message before ("how many hours do i
+        # need?" after the answer about sleep).
+        placed = float(ranking[0].get("confidence") or 0.0) >= MIN_TOPIC_CONFIDENCE
+        first, confidence = retrieved_topic_in_context(tracker)
+        closest = {first} if placed and confidence >= MIN_TOPIC_CONFIDENCE else set()
     else:
         return None
     if not closest & near:
@@ -196,14 +227,22 @@ def answered_just_before(tracker: Tracker) -> bool:
     return False
 
 
+def last_topic_answered(tracker: Tracker) -> Optional[str]:
+    """The topic answered by the assistant's turn just before this message, if it answered one."""
+    last = tracker.get_slot(LAST_TOPIC_SLOT)
+    return str(last) if last and answered_just_before(tracker) else None
+
+
 def follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
     """For a short follow-up to the answer just given ("what foods have it?"), the topic that answers it
     (data/conversation_reading.yml); for a switch to a subject that is a topic of its own ("what about
     calcium?", "and myoclonus?"), that topic; None for anything else."""
     if not answered_just_before(tracker):
         return None
-    subject = conversation_reading().switched_to(str(tracker.latest_message.get("text") or ""))
-    if subject:
+    reading = conversation_reading()
+    text = str(tracker.latest_message.get("text") or "")
+    subject = reading.switched_to(text)
+    if subject and not reading.names_a_kind(text):
         key = "_".join(subject)
         starting = [topic for topic in kb.topics.values() if topic.id.startswith(f"{key}_")]
         named = [kb.topics[key]] if key in kb.topics else starting
@@ -219,4 +258,4 @@ def follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
         topic_id, confidence = retrieved_topic_in_context(tracker)
         chosen = kb.topic(topic_id) if topic_id and confidence >= MIN_TOPIC_CONFIDENCE else None
         return chosen or kb.topics[last]
-    return kb.topic(conversation_reading().answering_topic(str(aspect), str(last)))
+    return kb.topic(reading.answering_topic(str(aspect), str(last)))

@@ -20,6 +20,7 @@ from actions.answers import (
     answer_topic,
     asked_questions,
     follow_up_topic,
+    last_topic_answered,
     retrieved_topic_in_context,
     send_brief_answer,
     unclear_follow_up_topic,
@@ -179,7 +180,11 @@ class ValidateCheckInForm(FormValidationAction):
         # answer still counts for the check-in ("I take sertraline, should I stop it?").
         # "should I stop taking them?" after an answer about a medicine is about that medicine.
         concerns = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
-        concerned = answer_concerns(dispatcher, tracker.latest_message, concerns) if to_validate else None
+        concerned = (
+            answer_concerns(dispatcher, tracker.latest_message, concerns, last_topic_answered(tracker))
+            if to_validate
+            else None
+        )
         concerns_answered = concerned is not None
         events.extend(concerned or [])
         for slot, answer in to_validate.items():

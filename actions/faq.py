@@ -17,6 +17,7 @@ from actions.answers import (
     answer_topic,
     asked_questions,
     follow_up_topic,
+    last_topic_answered,
     retrieved_topic_in_context,
     send_answer,
     send_brief_answer,
@@ -187,7 +188,7 @@ class ActionAnswerFaq(Action):
             return [FollowupAction(instead)]
         # A medicine or dose question, or fear, is met first ("I'm terrified it's ALS": acknowledgement,
         # then the answer, then what helps; "should I stop mine?" after an answer about antidepressants).
-        concerned = answer_concerns(dispatcher, tracker.latest_message, reading)
+        concerned = answer_concerns(dispatcher, tracker.latest_message, reading, last_topic_answered(tracker))
         if concerned is not None:
             return concerned
         asked = [
@@ -235,7 +236,7 @@ class ActionSuggestTopics(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         reading = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
-        concerned = answer_concerns(dispatcher, tracker.latest_message, reading)
+        concerned = answer_concerns(dispatcher, tracker.latest_message, reading, last_topic_answered(tracker))
         if concerned is not None:
             return concerned
         kb = knowledge_base()

@@ -14,9 +14,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import LAST_TOPIC_SLOT, MIN_TOPIC_CONFIDENCE, retrieved_topic, send_topic
+from actions.answers import (
+    LAST_TOPIC_SLOT,
+    MIN_TOPIC_CONFIDENCE,
+    last_topic_answered,
+    retrieved_topic,
+    send_topic,
+)
 from bot import safety
 from bot.checkin import FORM_NAME
+from bot.conversation_reading import conversation_reading
 from bot.extract import MAX_TEXT_CHARS
 
 CHECK_IN_PAUSED_SLOT = "check_in_paused"
@@ -36,6 +43,8 @@ OUT_OF_SCOPE_RESPONSES = {
 }
 # Where the NLU pipeline puts its safety reading of the message (components/deterministic_intents.py).
 SAFETY_READING = "safety"
+# The substances of data/safety_screen.yml that name no substance in particular ("a supplement").
+GENERIC_SUPPLEMENTS = "supplements"
 # The topic whose facts answer fear when the message names no topic of its own.
 FEAR_TOPIC = "als_worry"
 
@@ -75,21 +84,28 @@ def hear_fear(
 
 
 def answer_concerns(
-    dispatcher: CollectingDispatcher, latest_message: Dict[str, Any], reading: safety.SafetyReading
+    dispatcher: CollectingDispatcher,
+    latest_message: Dict[str, Any],
+    reading: safety.SafetyReading,
+    last_topic: Optional[str] = None,
 ) -> Optional[List[EventType]]:
     """The replies to every concern but a crisis (actions of its own), in order. None when none was sent;
     else the events to return: the last topic answered is remembered, so that "who should I ask?" after the
-    answer about medicines is about medicines."""
+    answer about medicines is about medicines. `last_topic`, the topic answered just before, says what
+    "it" is: "should I quit cold turkey?" after the answer about caffeine is about caffeine."""
     screen = safety.safety_screen()
     sent = False
     answered: Optional[str] = None
     for concern in reading.concerns:
-        if concern == safety.MEDICINE_CHANGE:
+        if concern == safety.MEDICINE_CHANGE and _about_the_habit(latest_message, reading, last_topic):
+            answered = send_topic(dispatcher, str(last_topic)) or answered
+            dispatcher.utter_message(response="utter_medicine_change_if_prescribed")
+        elif concern == safety.MEDICINE_CHANGE:
             dispatcher.utter_message(response="utter_medicine_change")
             answered = send_topic(dispatcher, screen.medicine_topic(reading)) or answered
         elif concern == safety.DOSE:
             dispatcher.utter_message(response="utter_dose_question")
-            for topic_id in screen.dose_topics(reading):
+            for topic_id in _dose_topics(reading, last_topic):
                 answered = send_topic(dispatcher, topic_id) or answered
         elif concern == safety.MEDICAL_OUT_OF_SCOPE:
             kind = (reading.out_of_scope or (safety.CONDITION,))[0]
@@ -106,6 +122,32 @@ def answer_concerns(
     return [SlotSet(LAST_TOPIC_SLOT, answered)] if answered else []
 
 
+def _about_the_habit(
+    latest_message: Dict[str, Any], reading: safety.SafetyReading, last_topic: Optional[str]
+) -> bool:
+    """A change the classifier alone took for a medicine's, right after the answer about a habit, in a
+    message naming no medicine: "should I quit cold turkey?" after the answer about vaping."""
+    screen = safety.safety_screen()
+    if last_topic not in screen.habit_topics or reading.medicine_classes:
+        return False
+    stored = latest_message.get(SAFETY_READING)
+    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    screened = safety.SafetyReading.from_dict(stored) if isinstance(stored, dict) else safety.screen(text)
+    return safety.MEDICINE_CHANGE not in screened
+
+
+def _dose_topics(reading: safety.SafetyReading, last_topic: Optional[str]) -> List[str]:
+    """The topics whose facts go with a dose reply: those of the substances named; for "it" or "a
+    supplement" right after the answer about a substance, that substance's."""
+    screen = safety.safety_screen()
+    if last_topic and not reading.medicine_classes and set(reading.substances) <= {GENERIC_SUPPLEMENTS}:
+        candidates = [conversation_reading().answering_topic("foods", last_topic), last_topic]
+        in_context = screen.substance_topic_after(candidates)
+        if in_context:
+            return [in_context]
+    return screen.dose_topics(reading)
+
+
 class ActionSafetyAnswer(Action):
     """Medicines, doses, medical questions outside twitching, diagnosis pressure and fear."""
 
@@ -115,7 +157,9 @@ class ActionSafetyAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        answered = answer_concerns(dispatcher, tracker.latest_message, reading_of(tracker.latest_message))
+        last_topic = last_topic_answered(tracker)
+        reading = reading_of(tracker.latest_message, last_topic)
+        answered = answer_concerns(dispatcher, tracker.latest_message, reading, last_topic)
         if answered is None:
             dispatcher.utter_message(response="utter_medical_out_of_scope_condition")
             return []

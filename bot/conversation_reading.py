@@ -37,11 +37,16 @@ def words_of(text: str) -> List[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
+# In a phrase, "~" stands for one or two words of any kind: "what would ~ do" matches "what would the
+# doctor do" and "what would they do".
+_GAP = "~"
+
+
 def _phrase_pattern(phrases: List[str]) -> re.Pattern[str]:
     parts = []
     for phrase in phrases:
-        stem = re.escape(str(phrase).lower().rstrip("*"))
-        stem = stem.replace(r"\ ", r"\s+")
+        words = str(phrase).lower().rstrip("*").split()
+        stem = r"\s+".join(r"[a-z0-9']+(?:\s+[a-z0-9']+)?" if w == _GAP else re.escape(w) for w in words)
         parts.append(stem + (r"[a-z']*" if str(phrase).endswith("*") else ""))
     return re.compile(r"(?<![a-z'])(?:" + "|".join(parts) + r")(?![a-z'])")
 
@@ -67,6 +72,8 @@ class ConversationReading:
     joins: re.Pattern[str]
     min_question_words: int
     addressed_to_us: FrozenSet[str] = frozenset()
+    kind_refs: FrozenSet[str] = frozenset()
+    requests: Optional[re.Pattern[str]] = None
     context_weight: float = 0.0
     last_topic_boost: float = 0.0
     subject_max_topics: int = 3
@@ -121,8 +128,9 @@ class ConversationReading:
             subject = content
         else:
             subject = [w for w in content if w in self.subject_words]
-            if self.switches.match(lowered) and any(w not in self.known_words for w in content):
-                return None  # "what about pizza?": a subject the knowledge base does not know
+            if self.switches.match(lowered) and content:
+                # "what about meds?" asks about meds, "what about pizza?" about something no topic knows.
+                return None
         if subject:
             return None
         leans_back = (
@@ -139,6 +147,12 @@ class ConversationReading:
         if any(word not in self.known_words for word in content) and self.known_words:
             return None  # "what's the weather tomorrow?": words no topic's questions use
         return MORE if self.asks(text) and not (set(words) & self.addressed_to_us) else None
+
+    def names_nothing(self, text: str) -> bool:
+        """Nothing but a follow-up's own words ("how do I get rid of it?"): no subject of its own, as "my
+        knee hurts, how do I get rid of it?" has."""
+        ignored = self.filler | self.refers_back | self.aspect_words
+        return all(word in ignored for word in words_of(text))
 
     def refers_back_to_the_answer(self, text: str) -> bool:
         """A short message that leans on what was just said: "it", "that", "one"..., or "what about"."""
@@ -168,18 +182,45 @@ class ConversationReading:
         rest = words_of(joined[match.end() :])
         return [word for word in rest if word not in self.filler and word not in self.refers_back]
 
+    def moves_away(self, text: str) -> bool:
+        """A switch or lead-in to a subject ("what about meds?", "and the sleep ones?", "tell me more about
+        fasciculations"): it names something beyond the follow-up's own words, so the answer just given
+        counts only as much as the subject points to it. "and is it dangerous?" asks about the answer
+        itself."""
+        words = words_of(text)
+        lead = self.subject_leads.match(" ".join(words))
+        if lead:
+            return self.subject_text(text) is not None
+        return any(word not in self.aspect_words for word in self.switched_to(text))
+
+    def subjects_named(self, text: str) -> List[str]:
+        """The words of a short message that name a subject ("gym" in "could the gym be why?")."""
+        if not self.is_short(text):
+            return []
+        return [word for word in words_of(text) if word in self.subject_words]
+
+    def names_a_kind(self, text: str) -> bool:
+        """The switch asks about one kind the answer named ("and the sleep ones?"), not a topic of its own."""
+        return bool(set(words_of(text)) & self.kind_refs)
+
     def subject_text(self, text: str) -> Optional[str]:
         """For a short message that moves to a subject ("what about magnesium specifically?", "tell me more
-        about potassium"), the words after the lead-in, to find the topic by; else None."""
+        about potassium"), the words of the subject after the lead-in, to find the topic by; else None. A
+        switch ("what about...", "and the...") needs a word naming a subject; "and is it bad?" has none."""
         words = words_of(text)
         if not words or len(words) > self.max_words:
             return None
         joined = " ".join(words)
-        match = self.subject_leads.match(joined) or self.switches.match(joined)
+        ignored = self.filler | self.refers_back | self.aspect_words
+        lead = self.subject_leads.match(joined)
+        match = lead or self.switches.match(joined)
         if not match:
             return None
-        rest = joined[match.end() :].strip()
-        return rest if any(word in self.subject_words for word in words_of(rest)) else None
+        # The subject alone: "and what about bfs, how many people have that?" is about BFS.
+        subject = [word for word in words_of(joined[match.end() :]) if word not in ignored]
+        if not subject or (not lead and not any(word in self.subject_words for word in subject)):
+            return None
+        return " ".join(subject)
 
     def switches_subject(self, text: str) -> bool:
         """A short follow-up moving to a neighbouring subject: "what about potassium?", "and the X one?",
@@ -197,8 +238,10 @@ class ConversationReading:
 
     # Stories ----------------------------------------------------------------------------------------
     def speaks_of_themselves(self, text: str) -> bool:
-        """The writer speaks of their own body: "I ..." or "my <not a person>"."""
-        words = words_of(text)
+        """The writer speaks of their own body: "I ..." or "my <not a person>". A request to the assistant
+        ("tell me more about fasciculations", "explain it to me") says nothing of the writer."""
+        lowered = self.requests.sub(" ", " ".join(words_of(text))) if self.requests else text
+        words = words_of(lowered)
         if any(word in self.first_person and word not in ("my", "mine") for word in words):
             return True
         for before, after in zip(words, words[1:], strict=False):
@@ -318,9 +361,11 @@ def _load(path: Path) -> ConversationReading:
         telling_findings=frozenset(stories["telling_findings"]),
         asked_about=frozenset(stories["asked_about"]),
         twitch_words=_phrase_pattern(stories["twitch_words"]),
+        requests=_phrase_pattern(stories["requests"]),
         joins=_phrase_pattern(two["joins"]),
         min_question_words=int(two["min_words"]),
         addressed_to_us=frozenset(str(w).lower() for w in follow["addressed_to_us"]),
+        kind_refs=frozenset(str(w).lower() for w in follow["kind_refs"]),
         subject_max_topics=int(follow["subject_max_topics"]),
         subject_min_uses=int(follow["subject_min_uses"]),
         context_weight=float(follow["context_weight"]),

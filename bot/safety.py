@@ -103,6 +103,7 @@ class SafetyScreen:
     speller: Speller
     medicine_topics: Mapping[str, str]
     substance_topics: Mapping[str, str]
+    habit_topics: frozenset[str] = frozenset()
 
     def screen(self, text: str, last_topic: str | None = None) -> SafetyReading:
         normalised = self.speller.normalise(text)
@@ -159,6 +160,12 @@ class SafetyScreen:
             if medicine_class in self.medicine_topics:
                 return self.medicine_topics[medicine_class]
         return self.medicine_topics["default"]
+
+    def substance_topic_after(self, candidates: list[str]) -> str | None:
+        """The first of `candidates` that says what the sources say about a substance (a dose question
+        about "it" right after the answer about magnesium is about magnesium)."""
+        known = set(self.substance_topics.values())
+        return next((topic for topic in candidates if topic in known), None)
 
     def dose_topics(self, reading: SafetyReading) -> list[str]:
         """The topics with what the sources say about the substances asked about (at most two)."""
@@ -243,6 +250,7 @@ def load_screen(path: Path = SCREEN_FILE, lexicon_path: Path = LEXICON_FILE) -> 
         speller=safety_speller(),
         medicine_topics=dict(medicine["topics"]),
         substance_topics={name: entry["topic"] for name, entry in substances.items()},
+        habit_topics=frozenset(medicine.get("habit_topics") or ()),
     )
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix, vstack
@@ -244,16 +244,24 @@ class TextClassifier:
 
 
 def rank_in_context(
-    scores: Mapping[str, float], before: Mapping[str, float], weight: float
+    scores: Mapping[str, float],
+    before: Mapping[str, float],
+    weight: float,
+    without_context: Collection[str] = (),
 ) -> list[RankedLabel]:
     """Labels ranked on one message's decision scores (`label_scores`) plus `weight` times those of the
     message before it, with softmax confidences as `rank` gives: "and the sleep ones?" after a question
     about the kinds of myoclonus weighs "sleep" and "myoclonus" together. Labels missing from either side
-    count as scoring nothing there."""
+    count as scoring nothing there; labels in `without_context` count this message's scores alone."""
     labels = sorted(set(scores) | set(before))
     if not labels:
         return []
-    combined = np.array([scores.get(label, 0.0) + weight * before.get(label, 0.0) for label in labels])
+    combined = np.array(
+        [
+            scores.get(label, 0.0) + (0.0 if label in without_context else weight * before.get(label, 0.0))
+            for label in labels
+        ]
+    )
     weights = np.exp(SOFTMAX_SHARPNESS * (combined - combined.max()))
     confidences = weights / weights.sum()
     return [RankedLabel(labels[i], float(confidences[i])) for i in np.argsort(-confidences, kind="stable")]

@@ -65,6 +65,7 @@ MORE_MAY_REPLACE = FOLLOW_UP_MAY_REPLACE - {"out_of_scope", "nlu_fallback"}
 # Where a follow-up's intent was replaced, what the classifier said: without an answer just before to
 # follow up, the FAQ action does what that intent would have done ("what is this app for?" is help).
 CLASSIFIED_AS = "classified_as"
+MEDICAL_OUT_OF_SCOPE_INTENT = CONCERN_INTENTS[safety.MEDICAL_OUT_OF_SCOPE]
 # A follow-up the classifier took for a description ("does it damage the muscles?", "and the eyelid one?").
 CHECK_IN_STARTS = {"describe_symptoms", "check_symptoms"}
 DIARY_HOW_LONG = "diary_how_long"
@@ -105,13 +106,22 @@ class DeterministicIntents(StatelessComponent):
             elif reading.refers_back_to_a_medicine:
                 # "so should I stop mine then?": the FAQ action knows what was answered before.
                 _override_intent(message, FOLLOW_UP_INTENT)
-            elif current == OUT_OF_SCOPE_INTENT and _plainly_medical(text):
+            elif (
+                current == OUT_OF_SCOPE_INTENT
+                and _plainly_medical(text)
+                and not _leans_on_an_answer(message, text)
+            ):
                 # "my knee hurts when I run": outside twitching, but a health question: who can help, not a
                 # polite no.
                 _override_intent(message, CONCERN_INTENTS[safety.MEDICAL_OUT_OF_SCOPE])
             elif current == FALLBACK_INTENT and _describes_a_twitch(message):
                 # "i can breathe fine, its my bicep that keeps jumping": a description, not a puzzle.
                 _override_intent(message, DESCRIBE_INTENT)
+            elif current == MEDICAL_OUT_OF_SCOPE_INTENT and _leans_on_an_answer(message, text):
+                # The classifier's own guess, with nothing the screen found: "how do I get rid of it?" after
+                # an answer is about that answer.
+                message.set(CLASSIFIED_AS, current, add_to_output=True)
+                _override_intent(message, FAQ_INTENT)
             _read_in_conversation(message, text)
         return messages
 
@@ -164,6 +174,14 @@ def _next_intent(message: Message) -> str:
         return DESCRIBE_INTENT
     ranking = [entry.get("name") for entry in message.get(INTENT_RANKING_KEY) or []]
     return next((name for name in ranking if name and name != EMERGENCY_INTENT), FALLBACK_INTENT)
+
+
+def _leans_on_an_answer(message: Message, text: str) -> bool:
+    """"how do I get rid of it?": a follow-up to the answer just given, in words the knowledge base knows,
+    not a question about another condition ("my knee hurts, how do I get rid of it?")."""
+    reading = conversation_reading()
+    places = (message.get(FINDINGS) or {}).get(LOCATION) or ()
+    return reading.follow_up_aspect(text, places) is not None and reading.names_nothing(text)
 
 
 def _plainly_medical(text: str) -> bool:

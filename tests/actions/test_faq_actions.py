@@ -203,6 +203,29 @@ def test_a_follow_up_is_read_together_with_the_message_before_it() -> None:
     assert message["text"].startswith(KB.topics["myoclonus"].answer)
 
 
+def test_a_switch_moves_away_from_the_answer_just_given() -> None:
+    """"what about meds?" after the overview of causes: the overview keeps only what this message says for
+    it, so the message before cannot pull the answer back to it."""
+    tracker = tracker_right_after_an_answer(
+        "causes_overview", "what about meds, which ones?", [("medications", 0.4), ("causes_overview", 0.3)]
+    )
+    tracker.latest_message["topic_scores"] = {"faq/medications": 0.8, "faq/causes_overview": 0.5}
+    tracker.events[0]["parse_data"] = {"topic_scores": {"faq/causes_overview": 1.5, "faq/medications": -0.2}}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["medications"].answer)
+
+
+def test_a_switch_the_retrieval_cannot_place_stays_on_an_answer_that_speaks_of_it() -> None:
+    """"and a tremor?" after the answer telling twitches, cramps, spasms and tremors apart: that answer."""
+    last = "twitch_vs_cramp_spasm_tremor"
+    assert "tremor" in KB.topics[last].answer
+    tracker = tracker_right_after_an_answer(last, "and a tremor?", [("spasticity", 0.05)])
+    tracker.latest_message["topic_scores"] = {f"faq/{topic}": 0.0 for topic in KB.topics}
+    tracker.events[0]["parse_data"] = {"topic_scores": {f"faq/{topic}": 0.0 for topic in KB.topics}}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics[last].answer)
+
+
 def test_an_unplaced_short_question_after_an_answer_is_about_it_when_the_retrieval_agrees() -> None:
     ranking = [("exercise_recovery", 0.38), ("bfs_coping", 0.14)]
     tracker = tracker_right_after_an_answer(

@@ -84,6 +84,51 @@ def test_a_dose_question_points_to_a_pharmacist_with_the_substance_facts() -> No
     assert messages[1]["text"].startswith(KB.topics["magnesium_foods_forms"].answer)
 
 
+def right_after_an_answer(answered: str, text: str, intent: str) -> Tracker:
+    """As `tracker`, with the assistant's previous turn having answered the topic `answered`."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []}
+    events = [
+        {"event": "user", "text": "an earlier question"},
+        {"event": "slot", "name": "last_topic", "value": answered},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+    return Tracker("someone", {"last_topic": answered}, latest, events, False, None, {}, "action_listen")
+
+
+def test_quitting_right_after_the_answer_about_a_habit_is_about_the_habit_with_a_line_on_medicines() -> None:
+    """The classifier took "should i quit cold turkey?" for a medicine question; after the answer about
+    vaping it is about vaping, and whoever meant a prescribed medicine is still told not to stop it alone."""
+    asked = right_after_an_answer("nicotine_stimulants", "should i quit cold turkey", "medicine_question")
+    events, messages = run(ActionSafetyAnswer(), asked)
+    assert messages[0]["text"].startswith(KB.topics["nicotine_stimulants"].answer)
+    assert responses(messages)[1:] == ["utter_medicine_change_if_prescribed"]
+    assert slot_values(events) == {"last_topic": "nicotine_stimulants"}
+
+
+def test_quitting_a_named_medicine_after_a_habit_answer_is_still_a_medicine_question() -> None:
+    asked = right_after_an_answer("caffeine", "should i quit my sertraline cold turkey", "medicine_question")
+    _, messages = run(ActionSafetyAnswer(), asked)
+    assert responses(messages)[0] == "utter_medicine_change"
+
+
+def test_quitting_after_any_other_answer_is_a_medicine_question() -> None:
+    asked = right_after_an_answer("medications", "should i just quit cold turkey", "medicine_question")
+    _, messages = run(ActionSafetyAnswer(), asked)
+    assert responses(messages)[0] == "utter_medicine_change"
+
+
+def test_a_dose_question_about_a_supplement_right_after_an_answer_is_about_its_substance() -> None:
+    asked = right_after_an_answer("magnesium", "and should i take a supplement", "dose_question")
+    _, messages = run(ActionSafetyAnswer(), asked)
+    assert responses(messages)[0] == "utter_dose_question"
+    assert messages[1]["text"].startswith(KB.topics["magnesium_foods_forms"].answer)
+    # After an answer about no substance, the general facts on supplements.
+    asked = right_after_an_answer("sleep", "and should i take a supplement", "dose_question")
+    _, messages = run(ActionSafetyAnswer(), asked)
+    assert messages[1]["text"].startswith(KB.topics["mineral_deficiency"].answer)
+
+
 def test_each_kind_of_medical_question_outside_twitching_gets_its_own_reply() -> None:
     for text, response in [
         ("im 20 weeks pregnant", "utter_medical_out_of_scope_pregnancy"),

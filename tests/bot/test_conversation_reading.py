@@ -33,7 +33,16 @@ def test_every_topic_the_follow_up_table_names_exists() -> None:
         # No kind of its own, and no subject: more about the answer just given.
         ("how so?", "more"),
         ("what's that called?", "more"),
-        ("where in the body?", "more"),
+        ("where in the body?", "where"),
+        # "~" in a phrase stands for a word or two: "what would ~ do".
+        ("what would the doctor do", "tests"),
+        ("and how would a doctor check", "tests"),
+        # Whether it ends is how long it lasts, not how to stop it.
+        ("will it stop once things calm down", "duration"),
+        ("how long does it take to settle down", "duration"),
+        ("how do i make them stop", "treatment"),
+        # "taking" names no subject.
+        ("how long do i keep taking it", "duration"),
     ],
 )
 def test_a_short_follow_up_is_read_as_its_kind(text: str, aspect: str) -> None:
@@ -46,6 +55,8 @@ def test_a_short_follow_up_is_read_as_its_kind(text: str, aspect: str) -> None:
      "heart problems who also drink a lot of energy drinks every day",
      # A subject of its own, named by a word few topics' questions use, or one no question uses.
      "could the gym be why?", "is magnesium dangerous", "what about pizza?",
+     # A switch asks about what it names, even when that is also a kind of follow-up.
+     "what about meds, which ones?",
      # To the assistant, not about the answer.
      "who are you?", "what can you do?",
      # Requests, not follow-ups.
@@ -125,3 +136,28 @@ def test_a_persons_own_story_is_told_apart_from_a_question(text: str, story: boo
 )
 def test_a_message_is_split_into_its_questions(text: str, parts: list[str]) -> None:
     assert READING.question_parts(text) == parts
+
+
+def test_a_switch_moves_away_when_it_names_something_beyond_a_follow_up() -> None:
+    assert READING.moves_away("what about meds?")
+    assert READING.moves_away("and the sleep ones?")
+    assert not READING.moves_away("and is it dangerous?")
+    assert not READING.moves_away("is it dangerous?")
+
+
+def test_a_switch_to_one_kind_the_answer_named_is_told_apart() -> None:
+    assert READING.names_a_kind("and the sleep ones?")
+    assert not READING.names_a_kind("what about potassium?")
+
+
+def test_a_follow_up_naming_nothing_of_its_own_is_told_from_a_new_complaint() -> None:
+    assert READING.names_nothing("how do i get rid of it")
+    assert not READING.names_nothing("my knee hurts, how do i get rid of it")
+
+
+def test_a_request_to_the_assistant_is_no_story_of_the_writer() -> None:
+    """"tell me more about fasciculations" has "me" in it, but as the one asking."""
+    for text in ("tell me more about fasciculations", "explain myoclonus to me", "teach me about twitching"):
+        assert not READING.tells_own_story(text, extract(text).findings), text
+    story = "tell me more, my calf has twitched every day for 3 weeks"
+    assert READING.tells_own_story(story, extract(story).findings)

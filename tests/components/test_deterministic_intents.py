@@ -22,3 +22,18 @@ def test_each_message_carries_its_safety_reading_and_the_intent_it_decides() -> 
     assert overdose.get(INTENT)["name"] == "emergency" and "crisis" in overdose.get("safety")["concerns"]
     plain = parsed("can coffee cause twitching")
     assert plain.get(INTENT)["name"] == "faq" and plain.get("safety")["concerns"] == []
+
+
+def test_a_follow_up_the_classifier_put_outside_twitching_goes_to_the_faq_action() -> None:
+    """"how do I get rid of it?" names nothing of its own: the FAQ action reads it with the answer just
+    given, keeping what the classifier said for when nothing was answered before."""
+    follow_up = parsed("how do i get rid of it", intent="medical_out_of_scope")
+    assert follow_up.get(INTENT)["name"] == "faq"
+    assert follow_up.get("classified_as") == "medical_out_of_scope"
+    assert follow_up.get("follow_up") == "treatment"
+    # A complaint of its own stays outside what the assistant covers.
+    knee = parsed("my knee hurts, how do i get rid of it", intent="medical_out_of_scope")
+    assert knee.get(INTENT)["name"] == "medical_out_of_scope"
+    # So does what the screen itself found ("a child").
+    child = parsed("how do i get rid of it for my son", intent="medical_out_of_scope")
+    assert child.get(INTENT)["name"] == "medical_out_of_scope"
