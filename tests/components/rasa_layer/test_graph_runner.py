@@ -21,7 +21,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 import components  # noqa: F401  (applies the changes, as loading our model does)
-from components.graph_runner import SequentialGraphRunner
+from components.rasa_layer.graph_runner import SequentialGraphRunner
 from scripts.endpoints import endpoints
 from tests.conftest import MODEL
 
