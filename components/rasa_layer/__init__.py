@@ -24,34 +24,38 @@ The changes, in the order they are applied (each module says why, with its measu
 from __future__ import annotations
 
 from types import ModuleType
-from typing import List
+from typing import Any, Sequence
 
 from components.rasa_layer import action_server, garbage_collector, graph_runner, outages, sessions
 from components.rasa_layer.guard import RasaLayerError, check_targets, check_versions
 
 __all__ = ["CHANGES", "RasaLayerError", "apply", "applied"]
 
-CHANGES: List[ModuleType] = [action_server, graph_runner, sessions, outages, garbage_collector]
+CHANGES: Sequence[ModuleType] = (action_server, graph_runner, sessions, outages, garbage_collector)
 
 _applied = False
 
 
-def check() -> None:
+def check(changes: Sequence[Any] = CHANGES) -> None:
     """Raises RasaLayerError unless every change can be applied to the Rasa installed."""
     check_versions()
-    for change in CHANGES:
+    for change in changes:
         check_targets(change.TARGETS)
 
 
-def apply() -> None:
-    """Checks, then applies every change, in order; once per process."""
-    global _applied
-    if _applied:
-        return
-    check()
-    for change in CHANGES:
+def install(changes: Sequence[Any]) -> None:
+    """Checks every change, then (only if all pass) applies them in order."""
+    check(changes)
+    for change in changes:
         change.install()
-    _applied = True
+
+
+def apply() -> None:
+    """The layer: every change, checked, then applied in order; once per process."""
+    global _applied
+    if not _applied:
+        install(CHANGES)
+        _applied = True
 
 
 def applied() -> bool:

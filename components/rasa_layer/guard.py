@@ -89,7 +89,15 @@ def _original(owner: Any, name: str) -> Any:
 
 
 def original(owner: Any, name: str) -> Any:
-    """Rasa's own `owner.name` (bound as Python would bind it), whether or not the layer replaced it."""
+    """Rasa's own `owner.name` (bound as Python would bind it), whether or not the layer replaced it. A
+    missing one is a function that raises: the layer's modules look theirs up on import, and `apply`'s check
+    is what reports it, by name."""
+    if (id(owner), name) not in _originals and not hasattr(owner, name):
+
+        def missing(*args: Any, **kwargs: Any) -> Any:
+            raise RasaLayerError(f"{Target(owner, name).qualified_name} is missing")
+
+        return missing
     found = _original(owner, name)
     return found.__get__(None, owner) if isinstance(found, staticmethod | classmethod) else found
 
