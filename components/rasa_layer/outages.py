@@ -20,8 +20,9 @@ Here (applied by components/rasa_layer, `install`, never on import):
   instruction (the emergency screen needs no database). If only saving failed, the turn has been answered
   but is not stored, and the person is asked to send their last message again.
 - A conversation's session starts with our `action_session_start` (actions/session.py). With the action server
-  down it runs here, as the emergency action does, so that a first message still gets its answer (or, for an
-  emergency, the instruction); should even that fail, Rasa's own session start runs.
+  down it runs here, as the emergency action does, without using up the turn's one reply, so that a first
+  message still gets its answer (or, for an emergency, the instruction); should even that fail, Rasa's own
+  session start runs.
 
 Rasa has no extension point for what happens when an action or the tracker store fails, so these are
 changes to Rasa, each compared with Rasa's own behaviour in tests/components/rasa_layer/test_outages.py.
@@ -51,7 +52,6 @@ from rasa.shared.core.events import (
     SlotSet,
     UserUtteranceReverted,
     UserUttered,
-    deserialise_events,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
@@ -107,6 +107,22 @@ for _action in (ActionEmergency, ActionCrisis, ActionSessionStart):
     _in_process_executor.register_action(_action)
 
 
+# Rasa's own, which ours call through.
+rasa_run_remote_action = original(RemoteAction, "run")
+rasa_run_form = original(FormAction, "run")
+rasa_handle_message = original(MessageProcessor, "handle_message")
+
+class InRasa(EndpointConfig):
+    """The action server's actions that never depend on it, answered in this process: Rasa's RemoteAction
+    sends its request and reads the answer exactly as it does the action server's."""
+
+    def __init__(self, like: Optional[EndpointConfig]) -> None:
+        super().__init__("in-rasa://actions", **(like.kwargs if like else {}))
+
+    async def request(self, *args: Any, json: Any = None, **kwargs: Any) -> Any:
+        return await _in_process_executor.run(json)
+
+
 class ActionServerUnavailable(RasaException):
     """A remote call made on behalf of another action failed; that action decides what to say."""
 
@@ -129,8 +145,9 @@ async def emergency_here(
 ) -> List[Event]:
     """The emergency (or crisis) action run here, its answer read as the action server's would be."""
     action_name = in_process_action((tracker.latest_message.intent or {}).get("name"))
+    action = RemoteAction(action_name, InRasa(endpoint))
     try:
-        return await run_here(action_name, endpoint, output_channel, nlg, tracker, domain)
+        return await rasa_run_remote_action(action, output_channel, nlg, tracker, domain)
     except Exception:
         logger.exception("the emergency action failed in Rasa's process too; sending the fixed instruction")
         return [
@@ -138,37 +155,6 @@ async def emergency_here(
             ActiveLoop(None),
             SlotSet(REQUESTED_SLOT, None),
         ]
-
-
-async def run_here(
-    action_name: str,
-    endpoint: Optional[EndpointConfig],
-    output_channel: OutputChannel,
-    nlg: NaturalLanguageGenerator,
-    tracker: DialogueStateTracker,
-    domain: Domain,
-) -> List[Event]:
-    """One of the action server's actions run in this process, sent and read as Rasa sends and reads it."""
-    action = RemoteAction(action_name, endpoint)
-    result = await _in_process_executor.run(action._action_call_format(tracker, domain))
-    action._validate_action_result(result)
-    messages = await RemoteAction._utter_responses(result.get("responses", []), output_channel, nlg, tracker)
-    return [*messages, *deserialise_events(result.get("events", []))]
-
-
-async def session_start_here(
-    endpoint: Optional[EndpointConfig],
-    output_channel: OutputChannel,
-    nlg: NaturalLanguageGenerator,
-    tracker: DialogueStateTracker,
-    domain: Domain,
-) -> List[Event]:
-    """Our session start without the action server; a session starts whatever breaks, and says nothing."""
-    try:
-        return await run_here(ACTION_SESSION_START_NAME, endpoint, output_channel, nlg, tracker, domain)
-    except Exception:
-        logger.exception("our session start failed in Rasa's process too; starting Rasa's own")
-        return await RasaSessionStart().run(output_channel, nlg, tracker, domain)
 
 
 async def instead_of_action(
@@ -210,7 +196,13 @@ async def run_remote_action(
     except Exception as error:
         logger.warning("the action server could not run %s: %s", self.name(), error)
         if self.name() == ACTION_SESSION_START_NAME:
-            return await session_start_here(self.action_endpoint, output_channel, nlg, tracker, domain)
+            # A session starts whatever breaks, and says nothing: our action here, or else Rasa's own.
+            try:
+                here = RemoteAction(self.name(), InRasa(self.action_endpoint))
+                return await rasa_run_remote_action(here, output_channel, nlg, tracker, domain)
+            except Exception:
+                logger.exception("our session start failed in Rasa's process too; starting Rasa's own")
+                return await RasaSessionStart().run(output_channel, nlg, tracker, domain)
         if _inside_form.get():
             raise ActionServerUnavailable(f"the action server could not run {self.name()}") from error
         return await instead_of_action(
@@ -293,14 +285,10 @@ async def handle_message(self: MessageProcessor, message: UserMessage) -> Option
         _turn.reset(turn)
 
 
-# Rasa's own, which ours call through.
-rasa_run_remote_action = original(RemoteAction, "run")
-rasa_run_form = original(FormAction, "run")
-rasa_handle_message = original(MessageProcessor, "handle_message")
-
 TARGETS = [
     Target(RemoteAction, "run", ("self", "output_channel", "nlg", "tracker", "domain")),
-    Target(RemoteAction, "_utter_responses", ("responses", "output_channel", "nlg", "tracker")),
+    # InRasa answers in the action server's place.
+    Target(EndpointConfig, "request", ("self", "method", "subpath", "content_type", "compress", "kwargs")),
     Target(FormAction, "run", ("self", "output_channel", "nlg", "tracker", "domain")),
     Target(RasaSessionStart, "run", ("self", "output_channel", "nlg", "tracker", "domain")),
     Target(FailSafeTrackerStore, "on_tracker_store_error", ("self", "error")),
@@ -328,5 +316,4 @@ __all__ = [
     "emergency_here",
     "install",
     "instead_of_action",
-    "session_start_here",
 ]
