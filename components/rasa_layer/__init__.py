@@ -11,6 +11,8 @@ written for and that every target exists with the parameters each change expects
 RasaLayerError naming the target otherwise: all or nothing, at start-up. Applying twice changes nothing more.
 
 The changes, in the order they are applied (each module says why, with its measurement):
+0. overrides: nothing applied, only checked: the private methods of Rasa's that our tracker store and Slack
+   channel override by subclassing.
 1. action_server: one kept-alive connection to the action server; its answers checked against Rasa's schema
    a hundred times faster; only the recent events sent.
 2. graph_runner: each message's graph run as plain calls, without dask's scheduler.
@@ -26,12 +28,19 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, Sequence
 
-from components.rasa_layer import action_server, garbage_collector, graph_runner, outages, sessions
+from components.rasa_layer import (
+    action_server,
+    garbage_collector,
+    graph_runner,
+    outages,
+    overrides,
+    sessions,
+)
 from components.rasa_layer.guard import RasaLayerError, check_targets, check_versions
 
 __all__ = ["CHANGES", "RasaLayerError", "apply", "applied"]
 
-CHANGES: Sequence[ModuleType] = (action_server, graph_runner, sessions, outages, garbage_collector)
+CHANGES: Sequence[ModuleType] = (overrides, action_server, graph_runner, sessions, outages, garbage_collector)
 
 _applied = False
 

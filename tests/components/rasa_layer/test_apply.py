@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -14,7 +15,7 @@ from rasa.core.processor import MessageProcessor
 
 import components  # noqa: F401  (applies the changes, as loading our model does)
 from components import rasa_layer
-from components.rasa_layer import action_server, outages, sessions
+from components.rasa_layer import action_server, outages, overrides, sessions
 from components.rasa_layer.guard import (
     RasaLayerError,
     Target,
@@ -23,6 +24,8 @@ from components.rasa_layer.guard import (
     original,
     replace,
 )
+from components.slack_channel import SlackCards
+from components.tracker_store import DatabaseUrlTrackerStore
 
 
 def test_the_layer_is_applied_and_every_target_is_as_it_expects() -> None:
@@ -126,3 +129,11 @@ def test_a_moved_target_stops_rasa_at_start_up_with_its_name() -> None:
     missing = "RasaLayerError rasa.core.processor.MessageProcessor._has_session_expired is missing"
     assert said[-2].startswith(missing), started.stdout + started.stderr[-2000:]
     assert said[-1] == "unchanged"
+
+
+def test_our_subclasses_override_rasas_private_methods_with_their_parameters() -> None:
+    ours = {"_retrieve": DatabaseUrlTrackerStore, "_post_message": SlackCards}
+    for target in overrides.TARGETS:
+        override = vars(ours[target.name])[target.name]
+        assert tuple(inspect.signature(override).parameters) == target.parameters
+        assert issubclass(ours[target.name], target.owner)
