@@ -106,11 +106,11 @@ _in_process_executor = ActionExecutor()
 for _action in (ActionEmergency, ActionCrisis, ActionSessionStart):
     _in_process_executor.register_action(_action)
 
-
 # Rasa's own, which ours call through.
 rasa_run_remote_action = original(RemoteAction, "run")
 rasa_run_form = original(FormAction, "run")
 rasa_handle_message = original(MessageProcessor, "handle_message")
+
 
 class InRasa(EndpointConfig):
     """The action server's actions that never depend on it, answered in this process: Rasa's RemoteAction
