@@ -24,6 +24,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 import components  # noqa: F401  (applies the changes, as loading our model does)
 from components.rasa_layer.action_server import (
+    IDLE_CONNECTION_SECONDS,
     action_call,
     domain_for,
     is_valid_action_result,
@@ -155,3 +156,23 @@ def test_the_domain_as_sent_is_built_once_per_domain_and_kept_beside_it() -> Non
     assert first == domain.as_dict()
     assert not any(key.startswith("_sent") for key in vars(domain))  # nothing written into Rasa's object
     assert domain_for("action_x", Domain.load("domain.yml")) is not first
+
+
+def test_the_kept_session_is_configured_as_rasas_own() -> None:
+    endpoint = EndpointConfig(
+        "http://127.0.0.1:9/webhook",
+        headers={"Authorization": "Bearer a-token"},
+        basic_auth={"username": "rasa", "password": "secret"},
+    )
+
+    async def both() -> tuple:
+        rasas = original(EndpointConfig, "session")(endpoint)
+        async with kept_session(endpoint) as ours:
+            pass
+        await rasas.close()
+        return rasas, ours
+
+    rasas, ours = asyncio.run(both())
+    assert dict(ours.headers) == dict(rasas.headers) == {"Authorization": "Bearer a-token"}
+    assert (ours.auth, ours.timeout) == (rasas.auth, rasas.timeout)
+    assert ours.connector._keepalive_timeout == IDLE_CONNECTION_SECONDS  # Rasa's keeps none between actions
