@@ -18,8 +18,8 @@ looks each event class up once (Rasa walks its class tree for every event it rea
 
 A database that restarts is waited for: reading and writing a conversation are retried for about 8 seconds
 when the connection is refused or lost, so a restart of a few seconds goes unnoticed. If it stays down,
-ConversationStoreUnavailable is raised, and components/outages.py tells the person (Rasa would otherwise
-carry on with an empty conversation kept in memory and forget it).
+ConversationStoreUnavailable is raised, and components/rasa_layer/outages.py tells the person (Rasa would
+otherwise carry on with an empty conversation kept in memory and forget it).
 """
 
 from __future__ import annotations

@@ -30,8 +30,9 @@ from bot.checkin import check_in
 from bot.emergency import emergency_instruction
 from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.triage import red_flag_rules
-from components import outages, tracker_store
-from components.outages import (
+from components import tracker_store
+from components.rasa_layer import outages
+from components.rasa_layer.outages import (
     ACTION_SERVER_DOWN_REPLY,
     LAST_RESORT_EMERGENCY_INSTRUCTION,
     NOT_TAKEN_IN_REPLY,
@@ -252,7 +253,7 @@ def test_if_even_the_emergency_action_fails_the_instruction_is_still_given(
     async def broken(*args: Any) -> None:
         raise RuntimeError("as if the action's code were broken")
 
-    monkeypatch.setattr(outages._emergency_executor, "run", broken)
+    monkeypatch.setattr(outages._in_process_executor, "run", broken)
     domain = Domain.load(ROOT / "domain.yml")
     tracker = DialogueStateTracker.from_events(
         "someone",

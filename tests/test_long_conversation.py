@@ -1,4 +1,5 @@
-"""A long conversation over REST is split into sessions only where nothing is lost (components/sessions.py).
+"""A long conversation over REST is split into sessions only where nothing is lost
+(components/rasa_layer/sessions.py).
 
 The person goes on well past a session's limit: a bare "about 2 hours" right after logging a twitch is
 still how long that twitch lasted, a check-in that crosses the limit runs to its assessment in one session,
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 
 from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.knowledge import knowledge_base
-from components.sessions import SESSION_EVENT_LIMIT
+from components.rasa_layer.sessions import SESSION_EVENT_LIMIT
 from tests.conftest import CHECK_IN_ANSWERS, Assistant
 
 pytestmark = pytest.mark.server

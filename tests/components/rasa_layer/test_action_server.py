@@ -23,13 +23,17 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 import components  # noqa: F401  (applies the changes, as loading our model does)
-from components.action_server import (
+from components.rasa_layer.action_server import (
+    IDLE_CONNECTION_SECONDS,
     action_call,
+    domain_for,
     is_valid_action_result,
     kept_session,
-    rasa_action_call,
     validate_action_result,
 )
+from components.rasa_layer.guard import original
+
+rasa_action_call = original(RemoteAction, "_action_call_format")
 
 SCHEMA = RemoteAction.action_response_format_spec()
 EVENTS = [
@@ -79,6 +83,11 @@ def test_an_invalid_answer_is_refused_with_rasas_error(answer: dict) -> None:
         validate_action_result(RemoteAction("action_x", None), answer)
     assert ours.value.message.startswith(rasa_error.value.message)
     assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_rasa_uses_our_request_and_session() -> None:
+    assert RemoteAction._action_call_format is action_call and EndpointConfig.session is kept_session
+    assert rasa_action_call is not action_call
 
 
 def test_an_endpoint_keeps_one_open_session_per_event_loop() -> None:
@@ -138,3 +147,32 @@ def test_a_validation_action_is_sent_the_slots_and_forms_of_the_domain() -> None
     whole = rasa_action_call(RemoteAction("validate_check_in_form", endpoint), tracker, domain)["domain"]
     assert sent == {"slots": whole["slots"], "forms": whole["forms"]}
     assert "domain" not in action_call(RemoteAction("action_answer_faq", endpoint), tracker, domain)
+
+
+def test_the_domain_as_sent_is_built_once_per_domain_and_kept_beside_it() -> None:
+    domain = Domain.load("domain.yml")
+    first = domain_for("action_x", domain)
+    assert domain_for("action_x", domain) is first
+    assert first == domain.as_dict()
+    assert not any(key.startswith("_sent") for key in vars(domain))  # nothing written into Rasa's object
+    assert domain_for("action_x", Domain.load("domain.yml")) is not first
+
+
+def test_the_kept_session_is_configured_as_rasas_own() -> None:
+    endpoint = EndpointConfig(
+        "http://127.0.0.1:9/webhook",
+        headers={"Authorization": "Bearer a-token"},
+        basic_auth={"username": "rasa", "password": "secret"},
+    )
+
+    async def both() -> tuple:
+        rasas = original(EndpointConfig, "session")(endpoint)
+        async with kept_session(endpoint) as ours:
+            pass
+        await rasas.close()
+        return rasas, ours
+
+    rasas, ours = asyncio.run(both())
+    assert dict(ours.headers) == dict(rasas.headers) == {"Authorization": "Bearer a-token"}
+    assert (ours.auth, ours.timeout) == (rasas.auth, rasas.timeout)
+    assert ours.connector._keepalive_timeout == IDLE_CONNECTION_SECONDS  # Rasa's keeps none between actions

@@ -22,7 +22,8 @@ Both were large in py-spy profiles of Rasa under `make bench`:
   endpoint keeps one session (and its kept-alive connections) per event loop. An idle connection is given
   up after 2 s, before the action server's Sanic closes it at 5 s, so a request never races that close.
 
-Applied on import; `components/__init__.py` imports it, so every Rasa process that loads our model has it.
+Applied by components/rasa_layer (`install`), never on import. The caches kept beside Rasa's domain and
+endpoint objects are held here, by the objects' identity, not written into the objects.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import weakref
 from functools import lru_cache
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Optional, Type
+from typing import Any, Callable, Dict, Generic, List, Optional, Tuple, Type, TypeVar
 
 import aiohttp
 import fastjsonschema
@@ -46,7 +48,31 @@ from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
+from components.rasa_layer.guard import Target, replace
+
 Check = Callable[[Any], Any]  # a compiled fastjsonschema check: raises JsonSchemaException if invalid
+Kept = TypeVar("Kept")
+
+
+class KeptBeside(Generic[Kept]):
+    """A value kept for each of Rasa's objects, by identity, and forgotten with the object."""
+
+    def __init__(self) -> None:
+        self._entries: Dict[int, Tuple[weakref.ref, Kept]] = {}
+
+    def get(self, owner: object, make: Callable[[], Kept]) -> Kept:
+        entry = self._entries.get(id(owner))
+        if entry is not None and entry[0]() is owner:
+            return entry[1]
+        key = id(owner)
+
+        def forget(reference: weakref.ref) -> None:
+            if self._entries.get(key, (None,))[0] is reference:
+                del self._entries[key]
+
+        value = make()
+        self._entries[key] = (weakref.ref(owner, forget), value)
+        return value
 
 
 @lru_cache(maxsize=1)
@@ -149,12 +175,16 @@ def domain_for(action: str, domain: Domain) -> Dict[str, Any]:
     """The domain as an action that asked for it is sent it. A validate_ action, which Rasa sends the domain
     unasked, is run by rasa_sdk's ValidationAction, which reads the slots and forms only: it gets those two.
     An action marked `send_domain: true` gets the whole domain. Built once per domain."""
-    kept: Dict[str, Dict[str, Any]] = domain.__dict__.setdefault("_sent_to_actions", {})
-    if "whole" not in kept:
-        whole = domain.as_dict()
-        kept["whole"] = whole
-        kept["validation"] = {key: whole[key] for key in ("slots", "forms") if key in whole}
-    return kept["validation"] if action.startswith("validate_") else kept["whole"]
+    whole, validation = _sent_to_actions.get(domain, lambda: _domain_as_sent(domain))
+    return validation if action.startswith("validate_") else whole
+
+
+def _domain_as_sent(domain: Domain) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    whole = domain.as_dict()
+    return whole, {key: whole[key] for key in ("slots", "forms") if key in whole}
+
+
+_sent_to_actions: KeptBeside[Tuple[Dict[str, Any], Dict[str, Any]]] = KeptBeside()
 
 
 class _KeptSession:
@@ -192,16 +222,27 @@ def _new_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
 def kept_session(self: EndpointConfig) -> _KeptSession:
     """One session per endpoint and event loop (each Sanic worker has its own loop)."""
     loop = asyncio.get_running_loop()
-    sessions: Dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = self.__dict__.setdefault(
-        "_kept_sessions", {}
-    )
+    sessions = _kept_sessions.get(self, dict)
     session = sessions.get(loop)
     if session is None or session.closed:
         session = sessions[loop] = _new_session(self)
     return _KeptSession(session)
 
 
-rasa_action_call = RemoteAction._action_call_format  # Rasa's own, which tests compare with
-RemoteAction._action_call_format = action_call  # type: ignore[method-assign]
-RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-EndpointConfig.session = kept_session  # type: ignore[method-assign]
+_kept_sessions: KeptBeside[Dict[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = KeptBeside()
+
+TARGETS = [
+    Target(RemoteAction, "_action_call_format", ("self", "tracker", "domain")),
+    Target(RemoteAction, "_validate_action_result", ("self", "result")),
+    Target(RemoteAction, "action_response_format_spec", ()),
+    Target(RemoteAction, "_is_selective_domain_enabled", ("self",)),
+    Target(Domain, "does_custom_action_explicitly_need_domain", ("self", "action_name")),
+    Target(DialogueStateTracker, "_latest_message_data", ("self",)),
+    Target(EndpointConfig, "session", ("self",)),
+]
+
+
+def install() -> None:
+    replace(RemoteAction, "_action_call_format", action_call)
+    replace(RemoteAction, "_validate_action_result", validate_action_result)
+    replace(EndpointConfig, "session", kept_session)

@@ -4,7 +4,7 @@ Rasa 3.6 on its own answers nothing at all when the action server cannot be reac
 error, drops the action's events and listens again, so "I can't breathe" got an empty reply. When the
 database cannot be reached, Rasa's FailSafeTrackerStore carries on with an empty conversation kept in memory
 and later forgets it: mid check-in, the person's answer was read as the start of a new conversation.
-Here, applied on import for every Rasa process (components/__init__.py imports it):
+Here (applied by components/rasa_layer, `install`, never on import):
 
 - The action server does not answer (refused, an error, a timeout): the person is told "I can't do that
   right now" and their message is taken back (UserUtteranceReverted; it stays in the tracker store), so
@@ -19,6 +19,13 @@ Here, applied on import for every Rasa process (components/__init__.py imports i
   person is told their message was not taken in and to send it again; an emergency still gets the
   instruction (the emergency screen needs no database). If only saving failed, the turn has been answered
   but is not stored, and the person is asked to send their last message again.
+- A conversation's session starts with our `action_session_start` (actions/session.py). With the action server
+  down it runs here, as the emergency action does, without using up the turn's one reply, so that a first
+  message still gets its answer (or, for an emergency, the instruction); should even that fail, Rasa's own
+  session start runs.
+
+Rasa has no extension point for what happens when an action or the tracker store fails, so these are
+changes to Rasa, each compared with Rasa's own behaviour in tests/components/rasa_layer/test_outages.py.
 """
 
 from __future__ import annotations
@@ -29,12 +36,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, List, Optional
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.core.actions.action import ActionSessionStart as RasaSessionStart
 from rasa.core.actions.forms import FormAction
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -44,7 +52,6 @@ from rasa.shared.core.events import (
     SlotSet,
     UserUtteranceReverted,
     UserUttered,
-    deserialise_events,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
@@ -53,8 +60,10 @@ from rasa_sdk.executor import ActionExecutor
 
 from actions.emergency import ActionEmergency
 from actions.safety import ActionCrisis
+from actions.session import ActionSessionStart
 from bot.emergency import IF_URGENT, emergency_instruction
 from components.deterministic_intents import CRISIS_INTENT, EMERGENCY_INTENT
+from components.rasa_layer.guard import Target, original, replace
 from components.tracker_store import ConversationStoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -92,9 +101,26 @@ _turn: ContextVar[Optional[Turn]] = ContextVar("twitchcheck_turn", default=None)
 # form, not that call, decides what the person gets.
 _inside_form: ContextVar[bool] = ContextVar("twitchcheck_inside_form", default=False)
 
-_emergency_executor = ActionExecutor()
-_emergency_executor.register_action(ActionEmergency)
-_emergency_executor.register_action(ActionCrisis)
+# The actions that run in Rasa's own process when the action server cannot: the same code, the same words.
+_in_process_executor = ActionExecutor()
+for _action in (ActionEmergency, ActionCrisis, ActionSessionStart):
+    _in_process_executor.register_action(_action)
+
+# Rasa's own, which ours call through.
+rasa_run_remote_action = original(RemoteAction, "run")
+rasa_run_form = original(FormAction, "run")
+rasa_handle_message = original(MessageProcessor, "handle_message")
+
+
+class InRasa(EndpointConfig):
+    """The action server's actions that never depend on it, answered in this process: Rasa's RemoteAction
+    sends its request and reads the answer exactly as it does the action server's."""
+
+    def __init__(self, like: Optional[EndpointConfig]) -> None:
+        super().__init__("in-rasa://actions", **(like.kwargs if like else {}))
+
+    async def request(self, *args: Any, json: Any = None, **kwargs: Any) -> Any:
+        return await _in_process_executor.run(json)
 
 
 class ActionServerUnavailable(RasaException):
@@ -118,14 +144,10 @@ async def emergency_here(
     domain: Domain,
 ) -> List[Event]:
     """The emergency (or crisis) action run here, its answer read as the action server's would be."""
-    action = RemoteAction(in_process_action((tracker.latest_message.intent or {}).get("name")), endpoint)
+    action_name = in_process_action((tracker.latest_message.intent or {}).get("name"))
+    action = RemoteAction(action_name, InRasa(endpoint))
     try:
-        result = await _emergency_executor.run(action._action_call_format(tracker, domain))
-        action._validate_action_result(result)
-        messages = await RemoteAction._utter_responses(
-            result.get("responses", []), output_channel, nlg, tracker
-        )
-        return [*messages, *deserialise_events(result.get("events", []))]
+        return await rasa_run_remote_action(action, output_channel, nlg, tracker, domain)
     except Exception:
         logger.exception("the emergency action failed in Rasa's process too; sending the fixed instruction")
         return [
@@ -160,9 +182,6 @@ async def instead_of_action(
     ]
 
 
-_run_remote_action = RemoteAction.run
-
-
 async def run_remote_action(
     self: RemoteAction,
     output_channel: OutputChannel,
@@ -171,19 +190,24 @@ async def run_remote_action(
     domain: Domain,
 ) -> List[Event]:
     try:
-        return await _run_remote_action(self, output_channel, nlg, tracker, domain)
+        return await rasa_run_remote_action(self, output_channel, nlg, tracker, domain)
     except ActionExecutionRejection:
         raise  # the action server's normal "not me" (a form rejecting a message), not a fault
     except Exception as error:
         logger.warning("the action server could not run %s: %s", self.name(), error)
+        if self.name() == ACTION_SESSION_START_NAME:
+            # A session starts whatever breaks, and says nothing: our action here, or else Rasa's own.
+            try:
+                here = RemoteAction(self.name(), InRasa(self.action_endpoint))
+                return await rasa_run_remote_action(here, output_channel, nlg, tracker, domain)
+            except Exception:
+                logger.exception("our session start failed in Rasa's process too; starting Rasa's own")
+                return await RasaSessionStart().run(output_channel, nlg, tracker, domain)
         if _inside_form.get():
             raise ActionServerUnavailable(f"the action server could not run {self.name()}") from error
         return await instead_of_action(
             self.name(), self.action_endpoint, output_channel, nlg, tracker, domain
         )
-
-
-_run_form = FormAction.run
 
 
 async def run_form(
@@ -195,7 +219,7 @@ async def run_form(
 ) -> List[Event]:
     inside = _inside_form.set(True)
     try:
-        return await _run_form(self, output_channel, nlg, tracker, domain)
+        return await rasa_run_form(self, output_channel, nlg, tracker, domain)
     except ActionServerUnavailable:
         pass
     finally:
@@ -248,13 +272,10 @@ async def reply_without_the_conversation(
     await MessageProcessor._send_bot_messages(events, tracker, output_channel)
 
 
-_handle_message = MessageProcessor.handle_message
-
-
 async def handle_message(self: MessageProcessor, message: UserMessage) -> Optional[List[Any]]:
     turn = _turn.set(Turn())
     try:
-        return await _handle_message(self, message)
+        return await rasa_handle_message(self, message)
     except ConversationStoreUnavailable as outage:
         await reply_without_the_conversation(self, message, outage)
         if isinstance(message.output_channel, CollectingOutputChannel):
@@ -264,21 +285,35 @@ async def handle_message(self: MessageProcessor, message: UserMessage) -> Option
         _turn.reset(turn)
 
 
-RemoteAction.run = run_remote_action  # type: ignore[method-assign]
-FormAction.run = run_form  # type: ignore[method-assign]
-FailSafeTrackerStore.on_tracker_store_error = _let_outage_through(  # type: ignore[method-assign]
-    FailSafeTrackerStore.on_tracker_store_error
-)
-FailSafeTrackerStore.on_tracker_store_retrieve_error = _let_outage_through(  # type: ignore[method-assign]
-    FailSafeTrackerStore.on_tracker_store_retrieve_error
-)
-MessageProcessor.handle_message = handle_message  # type: ignore[method-assign]
+TARGETS = [
+    Target(RemoteAction, "run", ("self", "output_channel", "nlg", "tracker", "domain")),
+    # InRasa answers in the action server's place.
+    Target(EndpointConfig, "request", ("self", "method", "subpath", "content_type", "compress", "kwargs")),
+    Target(FormAction, "run", ("self", "output_channel", "nlg", "tracker", "domain")),
+    Target(RasaSessionStart, "run", ("self", "output_channel", "nlg", "tracker", "domain")),
+    Target(FailSafeTrackerStore, "on_tracker_store_error", ("self", "error")),
+    Target(FailSafeTrackerStore, "on_tracker_store_retrieve_error", ("self", "error")),
+    Target(MessageProcessor, "handle_message", ("self", "message")),
+    Target(MessageProcessor, "parse_message", ("self", "message", "tracker", "only_output_properties")),
+    Target(MessageProcessor, "_send_bot_messages", ("events", "tracker", "output_channel")),
+]
+
+
+def install() -> None:
+    replace(RemoteAction, "run", run_remote_action)
+    replace(FormAction, "run", run_form)
+    for handler in ("on_tracker_store_error", "on_tracker_store_retrieve_error"):
+        replace(FailSafeTrackerStore, handler, _let_outage_through(original(FailSafeTrackerStore, handler)))
+    replace(MessageProcessor, "handle_message", handle_message)
+
 
 __all__ = [
     "ACTION_SERVER_DOWN_REPLY",
+    "TARGETS",
     "LAST_RESORT_EMERGENCY_INSTRUCTION",
     "NOT_SAVED_REPLY",
     "NOT_TAKEN_IN_REPLY",
     "emergency_here",
+    "install",
     "instead_of_action",
 ]

@@ -1,10 +1,11 @@
-"""When a long conversation may start a new session, and what the new session keeps."""
+"""When a long conversation may start a new session (what the new session keeps:
+tests/actions/test_session.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from rasa.core.actions.action import ActionSessionStart
+from rasa.core.processor import MessageProcessor
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -17,16 +18,18 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.sessions import (
+import components  # noqa: F401  (applies the changes, as loading our model does)
+from components.rasa_layer.sessions import (
     CONTEXT_ACTIONS,
     SESSION_EVENT_LIMIT,
-    carried_over_slots,
     context_actions,
     has_conversation_start_rules,
+    has_session_expired,
+    rasa_has_session_expired,
     should_split,
 )
 
-DOMAIN = Domain.load(Path(__file__).resolve().parents[2] / "domain.yml")
+DOMAIN = Domain.load(Path(__file__).resolve().parents[3] / "domain.yml")
 
 
 def faq_turn(question: str = "is this ALS?") -> list:
@@ -109,11 +112,23 @@ def test_context_comes_from_the_rules_themselves() -> None:
     assert has_conversation_start_rules([{"rule": "c", "conversation_start": True, "steps": []}])
 
 
-def test_the_new_session_keeps_each_slot_value_once() -> None:
-    tracker = conversation(
-        [SlotSet("pending_question", "consent"), SlotSet("pending_question", None)],
-        [SlotSet("checkin_location", "left calf"), SlotSet("checkin_location", "right thigh")],
-    )
-    carried = carried_over_slots(tracker)
-    assert [(e.key, e.value) for e in carried] == [("checkin_location", "right thigh")]
-    assert ActionSessionStart._slot_set_events_from_tracker(tracker) == carried
+class Processor:
+    """What Rasa's _has_session_expired reads of a MessageProcessor: the domain's session settings."""
+
+    domain = DOMAIN
+
+
+def test_rasa_asks_ours_whether_a_session_has_ended() -> None:
+    assert MessageProcessor._has_session_expired is has_session_expired
+
+
+def test_a_session_ends_whenever_rasa_would_end_it_and_when_long_at_rest() -> None:
+    idle = conversation(faq_turns=3)
+    for event in idle.events:
+        event.timestamp -= 2 * 60 * 60  # two hours ago: longer than the domain's session_expiration_time
+    # Short and idle, recent and long, short and recent, each as Rasa decides or Rasa's plus the split.
+    for tracker in (idle, conversation(), conversation(faq_turns=3)):
+        rasas = rasa_has_session_expired(Processor(), tracker)  # type: ignore[arg-type]
+        assert has_session_expired(Processor(), tracker) == (rasas or should_split(tracker))  # type: ignore[arg-type]
+    assert rasa_has_session_expired(Processor(), idle)  # type: ignore[arg-type]
+    assert not rasa_has_session_expired(Processor(), conversation())  # type: ignore[arg-type]

@@ -14,10 +14,13 @@ nothing the next message means can depend on what came before beyond the slots (
 Rules that apply only at a conversation's start would fire after such a split, so with any of them the split
 is off. The person notices nothing; every message stays stored; the new session begins with SessionStarted.
 
-The new session carries over each slot's current value once. Rasa's default copies every SlotSet the session
-ever applied, so sessions would keep growing, and it would also revive a value that was reset since.
+The new session carries over each slot's current value once: not here but in our own `action_session_start`
+(actions/session.py), Rasa's documented way to change how a session starts. Rasa's default copies every
+SlotSet the session ever applied, so sessions would keep growing, and it would also revive a value that was
+reset since.
 
-Applied on import; `components/__init__.py` imports it, so every Rasa process that loads our model has it.
+Rasa has no setting for when a session ends other than idle time, so this one is a change to Rasa:
+applied by components/rasa_layer (`install`), never on import.
 """
 
 from __future__ import annotations
@@ -26,23 +29,24 @@ from pathlib import Path
 from typing import Any, FrozenSet, List
 
 import yaml
-from rasa.core.actions.action import ActionSessionStart
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
-from rasa.shared.core.events import ActionExecuted, SlotSet
+from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.records import PENDING_QUESTION_SLOT
+from components.rasa_layer.guard import Target, original, replace
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "data" / "rules"
+RULES_DIR = Path(__file__).resolve().parents[2] / "data" / "rules"
 # About 20 turns. Measured with `make bench`: the growth stays well under the target of 1.5 times turn 1.
 SESSION_EVENT_LIMIT = 160
 
 
 def _rules() -> List[dict[str, Any]]:
-    return [
-        rule for path in sorted(RULES_DIR.glob("*.yml")) for rule in yaml.safe_load(path.read_text())["rules"]
-    ]
+    paths = sorted(RULES_DIR.glob("*.yml"))
+    if not paths:  # without the rules, every action would look safe to split after
+        raise FileNotFoundError(f"no rules in {RULES_DIR}")
+    return [rule for path in paths for rule in yaml.safe_load(path.read_text())["rules"]]
 
 
 def context_actions(rules: List[dict[str, Any]]) -> FrozenSet[str]:
@@ -88,18 +92,14 @@ def should_split(tracker: DialogueStateTracker) -> bool:
     return SPLIT_ALLOWED and session_length(tracker) > SESSION_EVENT_LIMIT and at_rest(tracker)
 
 
-_has_session_expired = MessageProcessor._has_session_expired
-
-
 def has_session_expired(self: MessageProcessor, tracker: DialogueStateTracker) -> bool:
-    return _has_session_expired(self, tracker) or should_split(tracker)
+    return rasa_has_session_expired(self, tracker) or should_split(tracker)
 
 
-def carried_over_slots(tracker: DialogueStateTracker) -> List[SlotSet]:
-    """One SlotSet per slot whose current value is not its initial one."""
-    slots = tracker.slots.values()
-    return [SlotSet(slot.name, slot.value) for slot in slots if slot.value != slot.initial_value]
+rasa_has_session_expired = original(MessageProcessor, "_has_session_expired")
+
+TARGETS = [Target(MessageProcessor, "_has_session_expired", ("self", "tracker"))]
 
 
-MessageProcessor._has_session_expired = has_session_expired  # type: ignore[method-assign]
-ActionSessionStart._slot_set_events_from_tracker = staticmethod(carried_over_slots)  # type: ignore[assignment]
+def install() -> None:
+    replace(MessageProcessor, "_has_session_expired", has_session_expired)

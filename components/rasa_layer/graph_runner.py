@@ -10,9 +10,10 @@ This runner does what dask did here: each node the targets need is called once, 
 with their outputs; a need that no node and no input provides is passed as its name, as dask passes a key
 it cannot find (Rasa's GraphNode warns about it). The nodes needed for a set of targets are worked out once.
 Training keeps Rasa's dask runner: only the processor, which serves messages, is given this one. The swap
-counts when the processor loads a model, so it needs `components` imported before: `rasa run` and
-`rasa shell` import it first for the tracker store and channels our endpoints and credentials name. A
-process that imports it only while loading the model (`rasa test`) runs with dask, with the same results.
+counts when the processor loads a model, so the layer must be applied before: `rasa run` and `rasa shell`
+import `components` (which applies it) for the tracker store and channels our endpoints and credentials
+name, and `rasa test` reads the model's metadata, which imports our components, before it loads the agent
+(rasa/model_testing.py, test_core). tests/components/rasa_layer/test_graph_runner.py checks both.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 import rasa.core.processor
+from rasa.engine import loader
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
+
+from components.rasa_layer.guard import RasaLayerError, Target, replace
 
 
 class SequentialGraphRunner(DaskGraphRunner):
@@ -30,6 +34,9 @@ class SequentialGraphRunner(DaskGraphRunner):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for kept_by_rasa in ("_graph_schema", "_instantiated_nodes"):
+            if not hasattr(self, kept_by_rasa):
+                raise RasaLayerError(f"DaskGraphRunner no longer keeps {kept_by_rasa}: change this runner")
         self._minimal_schemas: Dict[Tuple[str, ...], GraphSchema] = {}
 
     def run(
@@ -67,5 +74,26 @@ class SequentialGraphRunner(DaskGraphRunner):
         return self._minimal_schemas[targets]
 
 
-# The processor loads each model with the runner class it names.
-rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
+TARGETS = [
+    # The processor passes this module attribute to the loader, which calls `create` with the schema.
+    Target(rasa.core.processor, "DaskGraphRunner"),
+    Target(rasa.core.processor.MessageProcessor, "_load_model", ("model_path",)),
+    Target(
+        loader,
+        "load_predict_graph_runner",
+        ("storage_path", "model_archive_path", "model_storage_class", "graph_runner_class"),
+    ),
+    Target(
+        DaskGraphRunner, "__init__", ("self", "graph_schema", "model_storage", "execution_context", "hooks")
+    ),
+    Target(DaskGraphRunner, "run", ("self", "inputs", "targets")),
+    Target(GraphSchema, "minimal_graph_schema", ("self", "targets")),
+]
+
+
+def install() -> None:
+    current = rasa.core.processor.DaskGraphRunner
+    if current is not DaskGraphRunner and current is not SequentialGraphRunner:
+        raise RasaLayerError(f"rasa.core.processor.DaskGraphRunner is {current!r}, not Rasa's dask runner")
+    # The processor loads each model with the runner class it names.
+    replace(rasa.core.processor, "DaskGraphRunner", SequentialGraphRunner)

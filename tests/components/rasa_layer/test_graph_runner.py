@@ -1,4 +1,4 @@
-"""Each message's graph, run as plain calls, gives what Rasa's dask runner gives."""
+"""Each message's graph, run as plain calls, gives what dask gives; `rasa run` and `rasa test` both use it."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 import components  # noqa: F401  (applies the changes, as loading our model does)
-from components.graph_runner import SequentialGraphRunner
+from components.rasa_layer.graph_runner import SequentialGraphRunner
 from scripts.endpoints import endpoints
 from tests.conftest import MODEL
 
@@ -114,3 +114,34 @@ def test_the_served_assistant_runs_its_graph_without_dask(tmp_path: Path) -> Non
     )
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert loaded.stdout.split()[-1] == SequentialGraphRunner.__name__
+
+
+# `rasa test core` as `make test-conversations` runs it, with the agent it tests shown before it tests it.
+RASA_TEST_CORE = """
+import sys
+import rasa.core.test
+from rasa.__main__ import main
+
+rasa_test = rasa.core.test.test
+
+async def test_showing_the_runner(stories, agent, *args, **kwargs):
+    print("runner:", type(agent.processor.graph_runner).__name__, flush=True)
+    return await rasa_test(stories, agent, *args, **kwargs)
+
+rasa.core.test.test = test_showing_the_runner
+sys.argv = ["rasa", "test", "core", "--model", sys.argv[1], "--stories", sys.argv[2],
+            "--fail-on-prediction-errors", "--out", sys.argv[3]]
+main()
+"""
+
+
+def test_the_conversation_tests_run_the_served_runner(tmp_path: Path) -> None:
+    stories = Path(__file__).resolve().parents[2] / "conversations" / "emergency.yml"
+    tested = subprocess.run(
+        [sys.executable, "-c", RASA_TEST_CORE, str(MODEL), str(stories), str(tmp_path / "results")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tested.returncode == 0, tested.stderr[-3000:]
+    assert f"runner: {SequentialGraphRunner.__name__}" in tested.stdout.splitlines()
