@@ -14,6 +14,7 @@ from actions.safety import reading_of
 from bot import safety
 from bot.emergency import EMERGENCY_LEVEL, emergency_instruction
 from bot.knowledge import knowledge_base
+from bot.triage import red_flag_rules
 
 EMERGENCY_SIGN_ENTITY = "emergency_sign"
 
@@ -37,7 +38,12 @@ class ActionEmergency(Action):
         signs = list(dict.fromkeys(tracker.get_latest_entity_values(EMERGENCY_SIGN_ENTITY)))
         dispatcher.utter_message(
             text=emergency_instruction(signs),
-            json_message={"type": "emergency", "level": EMERGENCY_LEVEL, "signs": signs},
+            json_message={
+                "type": "emergency",
+                "level": EMERGENCY_LEVEL,
+                "level_title": red_flag_rules().levels[EMERGENCY_LEVEL].title,
+                "signs": signs,
+            },
         )
         if safety.CRISIS in reading_of(tracker.latest_message):
             # An overdose taken to end one's life: the call comes first, then people to talk to.

@@ -1,6 +1,8 @@
 """The assessment payload as the parts every channel's card shows: level in words, why, triggers, sources.
 
-The widget draws the same parts in web/chat.js; Slack and Telegram build their messages from these.
+The widget draws the same parts in web/chat.js; Slack and Telegram build their messages from these. The
+level's title comes in the payload (`level_title`, from data/red_flags.yml); a payload without one (kept
+from before titles were sent) gets the level's title from the same file.
 """
 
 from __future__ import annotations
@@ -8,12 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-LEVEL_NAMES = {
-    "self_care": "Look after it at home",
-    "see_doctor": "See a doctor in the next few days",
-    "urgent": "Get medical advice within 24 hours",
-    "emergency": "Emergency: call emergency services now",
-}
+from bot.triage import red_flag_rules
+
 LEVEL_MARKS = {"self_care": "🟢", "see_doctor": "🟡", "urgent": "🟠", "emergency": "🔴"}
 
 
@@ -31,7 +29,7 @@ class Card:
 
 def assessment_card(payload: Mapping[str, Any]) -> Card:
     """The card for an `{"type": "assessment", ...}` payload; an unknown level is shown as urgent."""
-    level = payload.get("level") if payload.get("level") in LEVEL_NAMES else "urgent"
+    level = payload.get("level") if payload.get("level") in LEVEL_MARKS else "urgent"
     wording = payload.get("level_wording") or {}
     flags = list(payload.get("red_flags") or [])
     contributors = list(payload.get("contributors") or [])
@@ -42,7 +40,7 @@ def assessment_card(payload: Mapping[str, Any]) -> Card:
             sources.append(title)
     return Card(
         level=level,
-        title=LEVEL_NAMES[level],
+        title=str(payload.get("level_title") or red_flag_rules().levels[level].title),
         mark=LEVEL_MARKS[level],
         what_to_do=" ".join(part for part in (wording.get("headline"), wording.get("what_to_do")) if part),
         why=tuple(flag.get("explanation", "") for flag in flags),

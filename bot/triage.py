@@ -23,7 +23,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 RULES_FILE = DATA_DIR / "red_flags.yml"
 SOURCES_FILE = DATA_DIR / "knowledge" / "sources.yml"
 LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
-WORDING_FIELDS = ("headline", "what_to_do", "if_worse")
+WORDING_FIELDS = ("title", "headline", "what_to_do", "if_worse")
 RED_FLAG_FIELDS = ("id", "label", "when", "level", "explanation", "source")
 CONTRIBUTOR_FIELDS = ("id", "label", "when", "explanation", "advice", "source")
 NOT_RULED_OUT_FIELDS = ("id", "label", "level", "findings", "explanation", "source")
@@ -44,6 +44,7 @@ class RuleFileError(ValueError):
 
 @dataclass(frozen=True)
 class LevelWording:
+    title: str  # the heading of the assessment card in every channel
     headline: str
     what_to_do: str
     if_worse: str
@@ -122,7 +123,11 @@ class Assessment:
             "summary": self.summary,
             "rules_version": self.rules_version,
             "unknown_red_flags": list(self.unknown_red_flags),
-            "level_wording": asdict(self.level_wording),
+            # The title once, for the channels' cards; the sentences the message reads as well.
+            "level_title": self.level_wording.title,
+            "level_wording": {
+                name: text for name, text in asdict(self.level_wording).items() if name != "title"
+            },
         }
 
 

@@ -19,12 +19,8 @@
   var SESSION_KEY = "twitchcheck.session";
   var HISTORY_KEY = "twitchcheck.history";
   var MAX_HISTORY = 300;
-  var LEVEL_NAMES = {
-    self_care: "Look after it at home",
-    see_doctor: "See a doctor in the next few days",
-    urgent: "Get medical advice within 24 hours",
-    emergency: "Emergency: call emergency services now"
-  };
+  // The levels a card is coloured for; their titles come in the payload (level_title, data/red_flags.yml).
+  var LEVELS = ["self_care", "see_doctor", "urgent", "emergency"];
 
   var storageKind = (script && script.dataset.storage) || "session";
   var memory = {};
@@ -130,12 +126,18 @@
     into.appendChild(ul);
   }
 
-  function renderAssessment(card, into) {
-    var level = LEVEL_NAMES[card.level] ? card.level : "urgent";
-    var box = el("section", "tc-card tc-level-" + level);
-    box.setAttribute("aria-label", "Assessment: " + LEVEL_NAMES[level]);
-    box.appendChild(el("h2", null, LEVEL_NAMES[level]));
+  // A card kept from before titles were sent has none: the words of the message stand in, never a copy here.
+  function levelTitle(card, fallback) {
+    return String(card.level_title || fallback || "");
+  }
+
+  function renderAssessment(card, into, text) {
+    var level = LEVELS.indexOf(card.level) >= 0 ? card.level : "urgent";
     var wording = card.level_wording || {};
+    var title = levelTitle(card, wording.headline || text);
+    var box = el("section", "tc-card tc-level-" + level);
+    box.setAttribute("aria-label", "Assessment: " + title);
+    box.appendChild(el("h2", null, title));
     if (wording.headline) { box.appendChild(el("p", null, wording.headline + " " + (wording.what_to_do || ""))); }
     list("Why", (card.red_flags || []).map(function (f) { return f.explanation; }), box);
     list("What may be feeding the twitching", (card.contributors || []).map(function (c) {
@@ -152,10 +154,11 @@
     into.appendChild(box);
   }
 
-  function renderEmergency(card, into) {
+  function renderEmergency(card, into, text) {
     var box = el("section", "tc-card tc-level-emergency");
     box.setAttribute("aria-label", "Emergency");
-    box.appendChild(el("h2", null, LEVEL_NAMES.emergency));
+    var title = levelTitle(card, text);
+    if (title) { box.appendChild(el("h2", null, title)); }
     into.appendChild(box);
   }
 
@@ -170,8 +173,8 @@
       li.appendChild(bubble);
     }
     if (item.buttons && item.buttons.length) { renderButtons(item, li); }
-    if (item.card && item.card.type === "assessment") { renderAssessment(item.card, li); }
-    if (item.card && item.card.type === "emergency") { renderEmergency(item.card, li); }
+    if (item.card && item.card.type === "assessment") { renderAssessment(item.card, li, item.text); }
+    if (item.card && item.card.type === "emergency") { renderEmergency(item.card, li, item.text); }
     log.appendChild(li);
     scrollDown();
     return li;

@@ -156,6 +156,7 @@ def test_the_result_gives_level_reasons_contributors_and_not_a_diagnosis_in_that
     )
     payload = message["custom"]
     assert payload["type"] == "assessment" and payload["level"] == "see_doctor"
+    assert payload["level_title"] == "See a doctor in the next few days"  # the card's heading, from data
     assert "weakness" in [flag["id"] for flag in payload["red_flags"]]
     assert "caffeine" in [c["id"] for c in payload["contributors"]]
     assert all(entry["source_title"] for entry in payload["red_flags"] + payload["contributors"])
