@@ -53,9 +53,7 @@ class ActionEmergency(Action):
         kb = knowledge_base()
         topic = kb.topic(topic_id) if topic_id else None
         if topic and confidence >= MIN_TOPIC_CONFIDENCE and asked_about_a_topic(tracker.latest_message):
-            dispatcher.utter_message(
-                text="If you were asking in general rather than describing what is happening now:"
-            )
+            dispatcher.utter_message(response="utter_emergency_then_the_answer")
             send_answer(dispatcher, kb, topic)
             # "how's that different from a normal twitch?" next is about this answer.
             return [*end_active_check_in(tracker), SlotSet(LAST_TOPIC_SLOT, topic.id)]

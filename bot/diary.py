@@ -104,7 +104,7 @@ def spoken_days(days: float) -> str:
 
 def diary_lines(entries: Sequence[DiaryEntry]) -> str:
     """The entries as a bulleted list, one a line."""
-    return "\n".join(wording("diary_line", entry=entry_line(entry)) for entry in entries)
+    return "\n".join(wording("bullet", item=entry_line(entry)) for entry in entries)
 
 
 def diary_text(entries: Sequence[DiaryEntry], now: datetime) -> str:

@@ -1,6 +1,7 @@
 """Every word the assistant can say, read at once: the domain's responses, the knowledge base's answers, the
-red-flag wording, the check-in's questions and the sentences of data/wording.yml. None of it diagnoses, either way ("you have ALS", "it's not
-MS"), gives an amount of a medicine or supplement, or advises changing a medicine."""
+red-flag wording, the check-in's questions and the sentences of data/wording.yml. None of it diagnoses,
+either way ("you have ALS", "it's not MS"), gives an amount of a medicine or supplement, or advises changing
+a medicine."""
 
 from __future__ import annotations
 

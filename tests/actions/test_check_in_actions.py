@@ -12,6 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.check_in import ActionCheckInResult, ActionStopCheckIn, ValidateCheckInForm
 from actions.emergency import ActionEmergency
 from bot.checkin import check_in
+from bot.emergency import IF_URGENT
+from tests.actions.replies import rendered
 
 QUESTION_SLOTS = [f"checkin_{q.id}" for q in check_in().questions]
 DOMAIN = {"forms": {"check_in_form": {"required_slots": QUESTION_SLOTS}}, "slots": {}}
@@ -49,6 +51,7 @@ def form_tracker(
 def validate(tracker: Tracker) -> tuple[list[dict], CollectingDispatcher]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ValidateCheckInForm().run(dispatcher, tracker, DOMAIN))
+    dispatcher.messages = [rendered(message) for message in dispatcher.messages]  # as Rasa sends them
     return events, dispatcher
 
 
@@ -132,7 +135,14 @@ def run_result(findings: dict[str, Any]) -> list[dict]:
     dispatcher = CollectingDispatcher()
     tracker = Tracker("someone", {"findings": findings}, {}, [], False, None, {}, "check_in_form")
     asyncio.run(ActionCheckInResult().run(dispatcher, tracker, DOMAIN))
-    return dispatcher.messages[:1]  # the result; a question about keeping it may follow
+    # The result; a question about keeping it may follow.
+    return [rendered(message) for message in dispatcher.messages[:1]]
+
+
+def test_findings_the_vocabulary_rejects_get_an_apology_that_ends_with_the_emergency_line() -> None:
+    [message] = run_result({"no_such_finding": True})
+    assert message["text"].startswith("Sorry, something went wrong with your answers")
+    assert message["text"].endswith(IF_URGENT) and not message.get("custom")
 
 
 def test_the_result_gives_level_reasons_contributors_and_not_a_diagnosis_in_that_order() -> None:
@@ -205,7 +215,7 @@ def test_a_description_that_opens_the_check_in_fills_what_it_says_and_is_confirm
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionStartCheckIn().run(dispatcher, tracker, DOMAIN))
     assert slot_values(events)["findings"] == latest["findings"]
-    confirmation = dispatcher.messages[1]["text"]
+    confirmation = rendered(dispatcher.messages[1])["text"]
     assert confirmation.startswith("I understood: left calf, about 3 weeks, no muscle weakness.")
 
 

@@ -11,8 +11,8 @@ from bot.wording import WordingError, load_wording, templates, wording
 
 
 def test_a_sentence_is_filled_in_with_its_values() -> None:
-    assert wording("diary_duration_noted", entry="Tue 1 Dec 2026, 09:00 UTC: calf") == (
-        "Noted: Tue 1 Dec 2026, 09:00 UTC: calf."
+    assert wording("diary_entry", when="Tue 1 Dec 2026, 09:00 UTC", place="left calf") == (
+        "Tue 1 Dec 2026, 09:00 UTC: left calf"
     )
 
 
