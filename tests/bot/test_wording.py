@@ -57,3 +57,11 @@ def test_the_projects_wording_file_loads_and_every_sentence_reads_as_words() -> 
     for name, entry in templates().items():
         forms = entry.values() if isinstance(entry, dict) else [entry]
         assert all(form == form.strip() for form in forms), name
+
+
+def test_a_kind_of_medicine_without_words_of_its_own_reads_as_its_name() -> None:
+    from bot.checkin import understood
+
+    assert understood({"medications": ["proton_pump_inhibitor", "blood_pressure"]}) == (
+        "taking reflux tablets (PPI) and blood pressure"
+    )
