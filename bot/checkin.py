@@ -193,7 +193,7 @@ def _all_of(items: list[str]) -> str:
     """The items as a person lists them: "a and b and c"."""
     said = items[0]
     for item in items[1:]:
-        said = wording("understood_and", first=said, second=item)
+        said = wording("list_and", first=said, second=item)
     return said
 
 
