@@ -70,7 +70,9 @@ class ActionLogTwitch(Action):
         if not entries:
             dispatcher.utter_message(
                 response="utter_diary_where",
-                buttons=[{"title": p, "payload": f"log a twitch in my {p}"} for p in COMMON_PLACES],
+                buttons=[
+                    {"title": p, "payload": wording("diary_log_a_twitch_in", place=p)} for p in COMMON_PLACES
+                ],
             )
             return []
         try:
