@@ -7,7 +7,7 @@ bot.triage. These actions only move that between the tracker and the person.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -35,6 +35,7 @@ from actions.records import (
 from actions.safety import CHECK_IN_PAUSED_SLOT, answer_concerns, reading_of
 from actions.summary import LAST_ASSESSMENT_SLOT
 from bot import safety
+from bot.cards import card_headings, listed
 from bot.checkin import (
     ANSWERED,
     FORM_NAME,
@@ -246,24 +247,19 @@ def assessment_message(assessment: Assessment) -> str:
     level = assessment.level_wording
     parts = [wording("assessment_level", headline=level.headline, what_to_do=level.what_to_do)]
     if assessment.red_flags:
-        reasons = bullets(flag.explanation for flag in assessment.red_flags)
-        parts.append(wording("assessment_why", reasons=reasons))
+        parts.append(listed("heading_why", [flag.explanation for flag in assessment.red_flags]))
     if assessment.contributors:
-        contributors = bullets(f"{c.explanation} {c.advice}" for c in assessment.contributors)
-        parts.append(wording("assessment_what_may_feed_it", contributors=contributors))
-    parts.append(wording("assessment_if_worse", if_worse=level.if_worse))
+        contributors = [f"{c.explanation} {c.advice}" for c in assessment.contributors]
+        parts.append(listed("heading_what_may_feed_it", contributors))
+    parts.append(wording("heading_before", heading=wording("heading_if_worse"), text=level.if_worse))
     parts.append(wording("assessment_not_a_diagnosis"))
     return "\n\n".join(parts)
-
-
-def bullets(items: Iterable[str]) -> str:
-    return "\n".join(wording("bullet", item=item) for item in items)
 
 
 def assessment_payload(assessment: Assessment) -> Dict[str, Any]:
     """The machine-readable assessment for channels that draw a card, with source titles for links."""
     sources = knowledge_base().sources
-    payload = {"type": "assessment", **assessment.to_dict()}
+    payload = {"type": "assessment", **assessment.to_dict(), "card_headings": card_headings()}
     for entry in payload["red_flags"] + payload["contributors"]:
         source = sources.get(entry["source"])
         entry["source_title"] = source.title if source else entry["source"]

@@ -120,7 +120,7 @@
 
   function list(title, entries, into) {
     if (!entries.length) { return; }
-    into.appendChild(el("h3", null, title));
+    if (title) { into.appendChild(el("h3", null, title)); }
     var ul = el("ul");
     entries.forEach(function (text) { ul.appendChild(el("li", null, text)); });
     into.appendChild(ul);
@@ -138,19 +138,23 @@
     var box = el("section", "tc-card tc-level-" + level);
     box.setAttribute("aria-label", "Assessment: " + title);
     box.appendChild(el("h2", null, title));
+    // The headings come in the payload too (card_headings, data/wording.yml); a card kept from before they
+    // were sent shows its lists and lines without them.
+    var headings = card.card_headings || {};
+    function headed(heading, text) { return heading ? heading + ": " + text : text; }
     if (wording.headline) { box.appendChild(el("p", null, wording.headline + " " + (wording.what_to_do || ""))); }
-    list("Why", (card.red_flags || []).map(function (f) { return f.explanation; }), box);
-    list("What may be feeding the twitching", (card.contributors || []).map(function (c) {
+    list(headings.why, (card.red_flags || []).map(function (f) { return f.explanation; }), box);
+    list(headings.what_may_feed_it, (card.contributors || []).map(function (c) {
       return c.explanation + " " + c.advice;
     }), box);
-    if (wording.if_worse) { box.appendChild(el("p", null, "If things get worse: " + wording.if_worse)); }
+    if (wording.if_worse) { box.appendChild(el("p", null, headed(headings.if_worse, wording.if_worse))); }
     var sources = [];
     (card.red_flags || []).concat(card.contributors || []).forEach(function (entry) {
       var title = entry.source_title || entry.source;
       if (title && sources.indexOf(title) < 0) { sources.push(title); }
     });
-    if (sources.length) { box.appendChild(el("p", "tc-sources", "Sources: " + sources.join("; "))); }
-    box.appendChild(el("p", "tc-sources", "General information, not a diagnosis."));
+    if (sources.length) { box.appendChild(el("p", "tc-sources", headed(headings.sources, sources.join("; ")))); }
+    if (headings.not_a_diagnosis) { box.appendChild(el("p", "tc-sources", headings.not_a_diagnosis)); }
     into.appendChild(box);
   }
 

@@ -11,8 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.check_in import ActionCheckInResult, ActionStopCheckIn, ValidateCheckInForm
 from actions.emergency import ActionEmergency
+from bot.cards import assessment_card
 from bot.checkin import check_in
 from bot.emergency import IF_URGENT
+from bot.triage import assess
 from tests.actions.replies import rendered
 
 QUESTION_SLOTS = [f"checkin_{q.id}" for q in check_in().questions]
@@ -167,6 +169,7 @@ def test_the_result_gives_level_reasons_contributors_and_not_a_diagnosis_in_that
     payload = message["custom"]
     assert payload["type"] == "assessment" and payload["level"] == "see_doctor"
     assert payload["level_title"] == "See a doctor in the next few days"  # the card's heading, from data
+    assert payload["card_headings"]["why"] == "Why"  # the widget's headings too
     assert "weakness" in [flag["id"] for flag in payload["red_flags"]]
     assert "caffeine" in [c["id"] for c in payload["contributors"]]
     assert all(entry["source_title"] for entry in payload["red_flags"] + payload["contributors"])
@@ -241,3 +244,15 @@ def test_a_storys_question_of_a_known_kind_has_a_general_answer() -> None:
     story = {"text": "my calf has been jumping for a fortnight. should i be worried?"}
     assert general_topic_of_question(story) == "when_to_see_doctor"
     assert general_topic_of_question({"text": "my calf has twitched for a week, no weakness"}) is None
+
+
+def test_the_widget_gets_the_same_headings_as_the_message_and_the_other_cards() -> None:
+    from actions.check_in import assessment_message, assessment_payload
+
+    assessment = assess({"location": ["calf"], "duration_days": 30, "caffeine_cups_per_day": 5})
+    message, sent = assessment_message(assessment), assessment_payload(assessment)
+    card, headings = assessment_card(sent), sent["card_headings"]
+    for heading in ("why", "what_may_feed_it", "if_worse"):
+        assert f"\n\n{headings[heading]}:" in message
+    assert card.sources_line.startswith(f"{headings['sources']}: ")
+    assert card.not_a_diagnosis == headings["not_a_diagnosis"]

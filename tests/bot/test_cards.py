@@ -36,3 +36,18 @@ def test_an_unknown_level_is_shown_as_urgent() -> None:
     old = {key: value for key, value in payload(CALF_FOR_A_MONTH).items() if key != "level_title"}
     card = assessment_card({**old, "level": "something_new"})
     assert card.level == "urgent" and card.title == red_flag_rules().levels["urgent"].title
+
+
+def test_the_card_reads_in_the_words_of_the_message() -> None:
+    card = assessment_card(payload({**CALF_FOR_A_MONTH, "caffeine_cups_per_day": 5}))
+    assert card.why_section.startswith("Why:\n• ") and card.why_section.count("\n• ") == len(card.why)
+    assert card.triggers_section.startswith("What may be feeding the twitching:\n• ")
+    assert card.if_worse_line == f"If things get worse: {card.if_worse}"
+    assert card.sources_line == "Sources: " + "; ".join(card.sources)
+    assert card.not_a_diagnosis == "General information, not a diagnosis."
+
+
+def test_a_card_with_nothing_to_list_has_no_empty_headings() -> None:
+    card = assessment_card({"type": "assessment", "level": "self_care"})
+    assert card.why_section == card.triggers_section == card.sources_line == ""
+
