@@ -169,10 +169,8 @@ def unclear_follow_up_topic(
 
 def send_answer(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Topic) -> None:
     """The answer, the line naming its source, and related topics as buttons."""
-    dispatcher.utter_message(
-        text=f"{topic.answer}\n\n{kb.citation(topic)}",
-        buttons=topic_buttons(kb.related_topics(topic)),
-    )
+    buttons = topic_buttons(kb.related_topics(topic))
+    dispatcher.utter_message(text=kb.answer_with_sources(topic), buttons=buttons)
 
 
 def answer_topic(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Topic) -> List[Dict[str, Any]]:
@@ -183,7 +181,7 @@ def answer_topic(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Top
 
 def send_brief_answer(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic: Topic) -> None:
     """The answer and its source, without the related topics: said on the way to something else."""
-    dispatcher.utter_message(text=f"{topic.answer}\n\n{kb.citation(topic)}")
+    dispatcher.utter_message(text=kb.answer_with_sources(topic))
 
 
 def asked_questions(latest_message: Dict[str, Any]) -> List[Tuple[str, float]]:

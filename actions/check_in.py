@@ -36,6 +36,7 @@ from actions.records import (
 from actions.safety import CHECK_IN_PAUSED_SLOT, answer_concerns, reading_of
 from actions.summary import LAST_ASSESSMENT_SLOT
 from bot import safety
+from bot.cards import card_headings, listed
 from bot.checkin import (
     ANSWERED,
     FORM_NAME,
@@ -51,15 +52,16 @@ from bot.checkin import (
 )
 from bot.conversation_reading import conversation_reading
 from bot.diary import long_lasting, long_lasting_note
+from bot.emergency import IF_URGENT
 from bot.extract import MAX_TEXT_CHARS
 from bot.findings import FindingsError
 from bot.knowledge import knowledge_base
 from bot.triage import Assessment, assess
+from bot.wording import wording
 
 logger = logging.getLogger(__name__)
 FINDINGS_SLOT = "findings"
 SKIPPED = "(skipped)"
-NOT_A_DIAGNOSIS = "This is general information to help you decide what to do, not a diagnosis."
 DURATION = "duration_days"
 EMERGENCY_LEVEL = "emergency"
 FAQ_INTENT = "faq"
@@ -100,10 +102,8 @@ class ActionStartCheckIn(Action):
         dispatcher.utter_message(response="utter_check_in_intro")
         if findings:
             sides = tracker.latest_message.get("finding_sides") or {}
-            dispatcher.utter_message(
-                text=f"I understood: {understood(findings, sides)}. If anything is wrong, just tell me "
-                "at any point (for example \"it's my right calf\"), and I'll only ask what I still need."
-            )
+            said = understood(findings, sides)
+            dispatcher.utter_message(response="utter_check_in_understood", understood=said)
         if DURATION not in findings:
             diary_note = self._duration_from_diary(tracker, findings)
             if diary_note:
@@ -141,14 +141,8 @@ class ActionStartCheckIn(Action):
         days = int(age)
         if days >= long_lasting().days:
             findings[DURATION] = days
-            return (
-                f"Your twitch diary goes back {days} days, so I'll count that as how long it has been going "
-                "on (tell me if it started even earlier). " + long_lasting_note(age)
-            )
-        return (
-            f"Your twitch diary goes back {days} day{'s' if days != 1 else ''}. When I ask how long, count "
-            "from when the twitching really started, if that was before your first entry."
-        )
+            return wording("check_in_diary_counts_as_duration", days=days, note=long_lasting_note(age))
+        return wording("check_in_diary_is_shorter", count=days)
 
 
 class ValidateCheckInForm(FormValidationAction):
@@ -200,7 +194,8 @@ class ValidateCheckInForm(FormValidationAction):
             elif reading.status == UNKNOWN:
                 events.append(SlotSet(slot, SKIPPED))
             elif reading.status == UNCLEAR and reading.extra:
-                dispatcher.utter_message(text=f"Thanks, noted: {understood(reading.extra)}.")
+                said = understood(reading.extra)
+                dispatcher.utter_message(response="utter_check_in_noted", understood=said)
                 events.append(SlotSet(slot, None))
             elif concerns_answered:
                 dispatcher.utter_message(response="utter_check_in_resume")
@@ -254,24 +249,22 @@ def general_topic_of_question(latest_message: Dict[str, Any]) -> Optional[str]:
 
 def assessment_message(assessment: Assessment) -> str:
     """The result in reading order: the level, why, what may feed the twitching, if worse, not a diagnosis."""
-    wording = assessment.level_wording
-    parts = [f"{wording.headline} {wording.what_to_do}"]
+    level = assessment.level_wording
+    parts = [wording("assessment_level", headline=level.headline, what_to_do=level.what_to_do)]
     if assessment.red_flags:
-        parts.append("Why:\n" + "\n".join(f"• {flag.explanation}" for flag in assessment.red_flags))
+        parts.append(listed("heading_why", [flag.explanation for flag in assessment.red_flags]))
     if assessment.contributors:
-        parts.append(
-            "What may be feeding the twitching:\n"
-            + "\n".join(f"• {c.explanation} {c.advice}" for c in assessment.contributors)
-        )
-    parts.append(f"If things get worse: {wording.if_worse}")
-    parts.append(NOT_A_DIAGNOSIS)
+        contributors = [f"{c.explanation} {c.advice}" for c in assessment.contributors]
+        parts.append(listed("heading_what_may_feed_it", contributors))
+    parts.append(wording("heading_before", heading=wording("heading_if_worse"), text=level.if_worse))
+    parts.append(wording("assessment_not_a_diagnosis"))
     return "\n\n".join(parts)
 
 
 def assessment_payload(assessment: Assessment) -> Dict[str, Any]:
     """The machine-readable assessment for channels that draw a card, with source titles for links."""
     sources = knowledge_base().sources
-    payload = {"type": "assessment", **assessment.to_dict()}
+    payload = {"type": "assessment", **assessment.to_dict(), "card_headings": card_headings()}
     for entry in payload["red_flags"] + payload["contributors"]:
         source = sources.get(entry["source"])
         entry["source_title"] = source.title if source else entry["source"]
@@ -290,11 +283,8 @@ class ActionCheckInResult(Action):
             assessment = assess(findings)
         except FindingsError:
             logger.exception("check-in produced findings the vocabulary rejects")
-            dispatcher.utter_message(
-                text="Sorry, something went wrong with your answers and I can't assess them. If you are "
-                "worried, please see a doctor; if you have trouble breathing or sudden weakness, call "
-                "emergency services."
-            )
+            # The emergency line is the one every "something went wrong" reply ends with.
+            dispatcher.utter_message(response="utter_check_in_cannot_assess", if_urgent=IF_URGENT)
             return reset_check_in(check_in())
         dispatcher.utter_message(
             text=assessment_message(assessment), json_message=assessment_payload(assessment)
@@ -312,19 +302,13 @@ class ActionCheckInResult(Action):
             records = store()
             if records.has_consent(person(tracker)):
                 records.save_assessment(person(tracker), kept["findings"], kept["result"])
-                dispatcher.utter_message(
-                    text="I've added this result to your record for your doctor's summary."
-                )
+                dispatcher.utter_message(response="utter_check_in_result_kept")
                 return []
         except DatabaseError as error:
             return records_unavailable(dispatcher, error)
         if tracker.get_slot(CONSENT_DECLINED_SLOT) or assessment.level == EMERGENCY_LEVEL:
             return []
-        return ask_consent(
-            dispatcher,
-            'If you like, I can keep this result so that "summary for my doctor" includes it.',
-            {"assessment": kept},
-        )
+        return ask_consent(dispatcher, "consent_for_a_result", {"assessment": kept})
 
 
 class ActionStopCheckIn(Action):

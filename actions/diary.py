@@ -20,12 +20,20 @@ from actions.records import (
     records_unavailable,
     store,
 )
-from bot.diary import diary_text, entry_line, episode_minutes, how_long_text, long_lasting, long_lasting_note
+from bot.diary import (
+    diary_lines,
+    diary_text,
+    entry_line,
+    episode_minutes,
+    how_long_text,
+    long_lasting,
+    long_lasting_note,
+)
 from bot.store import Store
+from bot.wording import wording
 
 # Places offered as buttons when a person asks to log a twitch without saying where.
 COMMON_PLACES = ("eyelid", "face", "arm", "hand", "thigh", "calf", "foot")
-HOW_LONG_HINT = 'If you know how long it lasted, tell me (for example "it lasted about 10 minutes").'
 
 
 def entries_said(latest_message: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -42,14 +50,13 @@ def entries_said(latest_message: Dict[str, Any]) -> List[Dict[str, Any]]:
 def save_entries(records: Store, who: str, entries: List[Dict[str, Any]]) -> str:
     """Stores the entries; says what was logged and, once the diary spans long enough, why that matters."""
     logged = [records.log_twitch(who, **entry) for entry in entries]
-    lines = "\n".join(f"• {entry_line(entry)}" for entry in logged)
-    text = f"Logged in your twitch diary:\n{lines}"
+    lines = [wording("diary_logged", lines=diary_lines(logged))]
     if any(entry.lasted_minutes is None for entry in logged):
-        text += f"\n{HOW_LONG_HINT}"
+        lines.append(wording("diary_how_long_hint"))
     age = records.first_entry_age_days(who)
     if age is not None and age >= long_lasting().days:
-        text += "\n" + long_lasting_note(age)
-    return text
+        lines.append(long_lasting_note(age))
+    return "\n".join(lines)
 
 
 class ActionLogTwitch(Action):
@@ -62,14 +69,16 @@ class ActionLogTwitch(Action):
         entries = entries_said(tracker.latest_message)
         if not entries:
             dispatcher.utter_message(
-                text='Where was the twitch? Tap a place or tell me, for example "log a twitch in my calf".',
-                buttons=[{"title": p, "payload": f"log a twitch in my {p}"} for p in COMMON_PLACES],
+                response="utter_diary_where",
+                buttons=[
+                    {"title": p, "payload": wording("diary_log_a_twitch_in", place=p)} for p in COMMON_PLACES
+                ],
             )
             return []
         try:
             records = store()
             if not records.has_consent(person(tracker)):
-                return ask_consent(dispatcher, "I can keep a twitch diary for you.", {"entries": entries})
+                return ask_consent(dispatcher, "consent_for_a_diary", {"entries": entries})
             dispatcher.utter_message(text=save_entries(records, person(tracker), entries))
         except DatabaseError as error:
             return records_unavailable(dispatcher, error)
@@ -90,35 +99,25 @@ class ActionLogDuration(Action):
             # "my left calf" in answer to "where was the twitch?": that is the twitch to log.
             return await ActionLogTwitch().run(dispatcher, tracker, domain)
         if minutes is None:
-            dispatcher.utter_message(
-                text='How long did that twitch last? Say it in seconds, minutes or hours, for example "about '
-                '30 seconds". If you mean how long the twitching has been going on overall, say "check my '
-                "symptoms\" and I'll ask."
-            )
+            dispatcher.utter_message(response="utter_diary_how_long_did_it_last")
             return []
         pending = tracker.get_slot(PENDING_RECORDS_SLOT) or {}
         if question_pending(tracker) == CONSENT and pending.get("entries"):
             # The duration came instead of an answer to the consent question: keep it, ask again.
             entries = [{**entry, "lasted_minutes": minutes} for entry in pending["entries"]]
-            return ask_consent(dispatcher, "Noted.", {**pending, "entries": entries})
+            return ask_consent(dispatcher, "consent_for_a_duration", {**pending, "entries": entries})
         try:
             records = store()
             if not records.has_consent(person(tracker)):
-                dispatcher.utter_message(
-                    text="There is no twitch in a diary to add that to: I keep one only with your OK. Say "
-                    '"log a twitch in my left calf" to start.'
-                )
+                dispatcher.utter_message(response="utter_diary_not_kept")
                 return []
             entry = records.update_last_entry_duration(person(tracker), minutes)
         except DatabaseError as error:
             return records_unavailable(dispatcher, error)
         if entry is None:
-            dispatcher.utter_message(
-                text='Your twitch diary is empty, so there is no twitch to add that to. Say "log a twitch in '
-                'my left calf" first.'
-            )
+            dispatcher.utter_message(response="utter_diary_nothing_to_add_to")
         else:
-            dispatcher.utter_message(text=f"Noted: {entry_line(entry)}.")
+            dispatcher.utter_message(response="utter_diary_duration_noted", entry=entry_line(entry))
         return []
 
 

@@ -14,6 +14,7 @@ from actions.safety import reading_of
 from bot import safety
 from bot.emergency import EMERGENCY_LEVEL, emergency_instruction
 from bot.knowledge import knowledge_base
+from bot.triage import red_flag_rules
 
 EMERGENCY_SIGN_ENTITY = "emergency_sign"
 
@@ -37,7 +38,12 @@ class ActionEmergency(Action):
         signs = list(dict.fromkeys(tracker.get_latest_entity_values(EMERGENCY_SIGN_ENTITY)))
         dispatcher.utter_message(
             text=emergency_instruction(signs),
-            json_message={"type": "emergency", "level": EMERGENCY_LEVEL, "signs": signs},
+            json_message={
+                "type": "emergency",
+                "level": EMERGENCY_LEVEL,
+                "level_title": red_flag_rules().levels[EMERGENCY_LEVEL].title,
+                "signs": signs,
+            },
         )
         if safety.CRISIS in reading_of(tracker.latest_message):
             # An overdose taken to end one's life: the call comes first, then people to talk to.
@@ -47,9 +53,7 @@ class ActionEmergency(Action):
         kb = knowledge_base()
         topic = kb.topic(topic_id) if topic_id else None
         if topic and confidence >= MIN_TOPIC_CONFIDENCE and asked_about_a_topic(tracker.latest_message):
-            dispatcher.utter_message(
-                text="If you were asking in general rather than describing what is happening now:"
-            )
+            dispatcher.utter_message(response="utter_emergency_then_the_answer")
             send_answer(dispatcher, kb, topic)
             # "how's that different from a normal twitch?" next is about this answer.
             return [*end_active_check_in(tracker), SlotSet(LAST_TOPIC_SLOT, topic.id)]

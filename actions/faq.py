@@ -72,10 +72,7 @@ def suggested_topics(latest_message: Dict[str, Any], kb: KnowledgeBase) -> List[
 
 def send_suggestions(dispatcher: CollectingDispatcher, suggestions: List[Topic]) -> None:
     if suggestions:
-        dispatcher.utter_message(
-            text="I'm not sure I understood. Did you mean one of these? You can also rephrase your question.",
-            buttons=topic_buttons(suggestions),
-        )
+        dispatcher.utter_message(response="utter_did_you_mean", buttons=topic_buttons(suggestions))
     else:
         dispatcher.utter_message(response="utter_help")
 
@@ -219,10 +216,8 @@ class ActionListTopics(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(
-            text="Ask me in your own words, or pick one of the questions people ask most:",
-            buttons=topic_buttons(knowledge_base().menu_topics()),
-        )
+        buttons = topic_buttons(knowledge_base().menu_topics())
+        dispatcher.utter_message(response="utter_topic_menu", buttons=buttons)
         return []
 
 

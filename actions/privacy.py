@@ -18,9 +18,7 @@ from actions.records import (
     CONSENT,
     CONSENT_DECLINED_SLOT,
     DELETE,
-    NO_PAYLOAD,
     PENDING_RECORDS_SLOT,
-    YES_PAYLOAD,
     DatabaseError,
     ask,
     nothing_pending,
@@ -31,14 +29,11 @@ from actions.records import (
 )
 from actions.summary import summary_link_message
 from bot.store import Store
+from bot.wording import wording
 
 # Tells the tracker store (components/tracker_store.py) to erase this conversation instead of saving it.
 CONVERSATION_ERASED_SLOT = "conversation_erased"
 DATA_DELETED = {"type": "data_deleted"}
-WHAT_NEXT = [
-    {"title": "Ask a question", "payload": "/ask_question"},
-    {"title": "Check my symptoms", "payload": "/check_symptoms"},
-]
 
 
 def store_pending(records: Store, who: str, pending: Dict[str, Any]) -> List[str]:
@@ -49,7 +44,7 @@ def store_pending(records: Store, who: str, pending: Dict[str, Any]) -> List[str
     assessment = pending.get("assessment")
     if assessment:
         records.save_assessment(who, assessment["findings"], assessment["result"])
-        said.append("I've kept your check-in result for your doctor's summary.")
+        said.append(wording("consent_kept_the_result"))
     if pending.get("summary_link"):
         said.append(summary_link_message(records, who))
     return said
@@ -71,23 +66,20 @@ class ActionAffirm(Action):
                 said = store_pending(records, who, tracker.get_slot(PENDING_RECORDS_SLOT) or {})
             except DatabaseError as error:
                 return [*records_unavailable(dispatcher, error), *nothing_pending()]
-            dispatcher.utter_message(
-                text="\n\n".join(['Thank you, I\'ll keep it. "delete my data" erases it at any time.', *said])
-            )
+            # One message: the thanks, then what was kept, each after a blank line.
+            kept = "".join(f"\n\n{part}" for part in said)
+            dispatcher.utter_message(response="utter_consent_given", kept=kept)
             return [*nothing_pending(), SlotSet(CONSENT_DECLINED_SLOT, False)]
         if question == DELETE:
             try:
                 removed = store().delete_person(who)
             except DatabaseError as error:
                 return [*records_unavailable(dispatcher, error), *nothing_pending()]
-            dispatcher.utter_message(
-                text="Done. I've deleted your twitch diary, your saved check-ins, your consent and this "
-                f"conversation ({removed} records in all). If you write again, I'll start afresh."
-            )
+            dispatcher.utter_message(response="utter_data_deleted", removed=removed)
             # Tells the web widget to forget its copy of the conversation and its session too.
             dispatcher.utter_message(json_message=DATA_DELETED)
             return [*nothing_pending(), SlotSet(CONVERSATION_ERASED_SLOT, True)]
-        dispatcher.utter_message(text="OK. What would you like to do?", buttons=WHAT_NEXT)
+        dispatcher.utter_message(response="utter_what_next")
         return []
 
 
@@ -100,16 +92,12 @@ class ActionDeny(Action):
     ) -> List[EventType]:
         question = question_pending(tracker)
         if question == CONSENT:
-            dispatcher.utter_message(
-                text="OK, I won't store anything about you. I can still answer questions and check your "
-                "symptoms; only the diary and saved results need your OK.",
-                buttons=WHAT_NEXT,
-            )
+            dispatcher.utter_message(response="utter_consent_declined")
             return [*nothing_pending(), SlotSet(CONSENT_DECLINED_SLOT, True)]
         if question == DELETE:
-            dispatcher.utter_message(text="OK, I haven't deleted anything.")
+            dispatcher.utter_message(response="utter_nothing_deleted")
             return nothing_pending()
-        dispatcher.utter_message(text="OK. What would you like to do?", buttons=WHAT_NEXT)
+        dispatcher.utter_message(response="utter_what_next")
         return []
 
 
@@ -122,13 +110,5 @@ class ActionAskDelete(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        dispatcher.utter_message(
-            text="This permanently deletes everything I keep about you: your twitch diary, saved check-in "
-            "results, your consent, any summary links and this conversation. It can't be undone. Delete "
-            "everything?",
-            buttons=[
-                {"title": "Yes, delete everything", "payload": YES_PAYLOAD},
-                {"title": "No, keep it", "payload": NO_PAYLOAD},
-            ],
-        )
+        dispatcher.utter_message(response="utter_ask_delete")
         return ask(DELETE)

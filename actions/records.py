@@ -19,6 +19,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.store import Store, connect, retention_days
+from bot.wording import wording
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +27,6 @@ PENDING_QUESTION_SLOT = "pending_question"
 PENDING_RECORDS_SLOT = "pending_records"
 CONSENT_DECLINED_SLOT = "consent_declined"
 CONSENT, DELETE = "consent", "delete"
-YES_PAYLOAD, NO_PAYLOAD = "/affirm", "/deny"
-RECORDS_UNAVAILABLE = (
-    "Sorry, I can't reach your records right now, so nothing was saved or changed. Our chat itself is "
-    "not lost; please try again in a minute."
-)
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,7 +49,7 @@ DatabaseError = sa.exc.SQLAlchemyError
 def records_unavailable(dispatcher: CollectingDispatcher, error: Exception) -> List[EventType]:
     """Tells the person plainly that storage failed; logs the failure without anything they said."""
     logger.error("the records database failed: %s", type(error).__name__)
-    dispatcher.utter_message(text=RECORDS_UNAVAILABLE)
+    dispatcher.utter_message(response="utter_records_unavailable")
     return []
 
 
@@ -82,17 +78,7 @@ def nothing_pending() -> List[EventType]:
 
 
 def ask_consent(dispatcher: CollectingDispatcher, why: str, pending: Dict[str, Any]) -> List[EventType]:
-    """Asks, in plain words, to keep health data; `pending` is stored only if the answer is yes."""
-    days = int(retention_days())
-    dispatcher.utter_message(
-        text=f"{why} This is health information, so I need your OK first. I would keep where and when you "
-        "twitch, how long each twitch lasts and your check-in results, linked to this chat, for up to "
-        f"{days} days, and use them only for your diary and your doctor's summary. You can say \"delete my "
-        'data" at any time to erase all of it. If you say no, I store nothing beyond our conversation. '
-        "May I keep it?",
-        buttons=[
-            {"title": "Yes, keep it", "payload": YES_PAYLOAD},
-            {"title": "No, store nothing", "payload": NO_PAYLOAD},
-        ],
-    )
+    """Asks, in plain words, to keep health data; `pending` is stored only if the answer is yes. `why` names
+    the reason given first, a `consent_for_...` sentence of data/wording.yml."""
+    dispatcher.utter_message(response="utter_ask_consent", why=wording(why), days=int(retention_days()))
     return ask(CONSENT, pending)

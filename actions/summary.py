@@ -21,6 +21,7 @@ from actions.records import (
 )
 from bot.store import SUMMARY_LINK_HOURS, Store
 from bot.summary import build_summary, chat_text
+from bot.wording import wording
 
 # The latest check-in of this conversation, {"findings": ..., "result": ...}, stored or not.
 LAST_ASSESSMENT_SLOT = "last_assessment"
@@ -33,12 +34,10 @@ def public_url() -> str:
 
 
 def summary_link_message(records: Store, who: str) -> str:
+    """A new private link to the summary file, and what to know about it."""
     token, _ = records.create_summary_link(who)
-    return (
-        f"To print it or send it to your clinic, download it here: {public_url()}{SUMMARY_PATH}{token} . "
-        f"The link works for {SUMMARY_LINK_HOURS:g} hours and opens only your summary; don't share it with "
-        "anyone you wouldn't show your health details to."
-    )
+    link = f"{public_url()}{SUMMARY_PATH}{token}"
+    return wording("summary_link", link=link, hours=f"{SUMMARY_LINK_HOURS:g}")
 
 
 class ActionDoctorSummary(Action):
@@ -69,13 +68,7 @@ class ActionDoctorSummary(Action):
         except DatabaseError as error:
             return records_unavailable(dispatcher, error)
         if tracker.get_slot(CONSENT_DECLINED_SLOT):
-            dispatcher.utter_message(
-                text="As you asked, I've stored nothing, so I can't make a file to download; you can copy "
-                "the summary above instead."
-            )
+            dispatcher.utter_message(response="utter_summary_nothing_stored")
             return []
-        return ask_consent(
-            dispatcher,
-            "I can also make it a file to download, which means keeping your check-in result.",
-            {"assessment": conversation_result, "summary_link": True},
-        )
+        pending = {"assessment": conversation_result, "summary_link": True}
+        return ask_consent(dispatcher, "consent_for_a_summary_file", pending)

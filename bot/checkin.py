@@ -16,9 +16,10 @@ from typing import Any, Mapping
 
 import yaml
 
-from bot.amounts import parse_amount, parse_duration_days
+from bot.amounts import as_number, parse_amount, parse_duration_days
 from bot.extract import extract
 from bot.findings import FINDINGS, LIST
+from bot.wording import templates, wording
 
 CHECK_IN_FILE = Path(__file__).resolve().parent.parent / "data" / "check_in.yml"
 
@@ -180,16 +181,31 @@ def check_in() -> CheckIn:
     return load_check_in()
 
 
-_MEDICINE_WORDS = {"proton_pump_inhibitor": "reflux tablets (PPI)", "anti_seizure": "anti-seizure medicine"}
-_FREQUENCY_WORDS = {"occasional": "now and then", "daily": "every day", "constant": "nearly all the time"}
-
-
 def _spoken_duration(days: float) -> str:
     if days < 14:
-        return f"about {days:g} day{'s' if days != 1 else ''}"
+        return wording("understood_days", count=as_number(days))
     if days < 60:
-        return f"about {round(days / 7)} weeks"
-    return f"about {round(days / 30)} months"
+        return wording("understood_weeks", count=round(days / 7))
+    return wording("understood_months", count=round(days / 30))
+
+
+def _all_of(items: list[str]) -> str:
+    """The items as a person lists them: "a and b and c"."""
+    said = items[0]
+    for item in items[1:]:
+        said = wording("list_and", first=said, second=item)
+    return said
+
+
+def _spoken_place(part: str, side: str | None) -> str:
+    place = wording("place_all_over") if part == "whole_body" else part
+    return wording("place_on_one_side", side=side, place=place) if side in ("left", "right") else place
+
+
+def _spoken_value(kind: str, value: str) -> str:
+    """A value in words (understood_<kind>_<value> of data/wording.yml), else its name in bot/findings.py."""
+    name = f"understood_{kind}_{value}"
+    return wording(name) if name in templates() else value.replace("_", " ")
 
 
 def understood(findings: Mapping[str, Any], sides: Mapping[str, str] | None = None) -> str:
@@ -201,19 +217,19 @@ def understood(findings: Mapping[str, Any], sides: Mapping[str, str] | None = No
             continue
         value = findings[name]
         if name == "location":
-            places = [f"{sides[p]} {p}" if sides.get(p) in ("left", "right") else p for p in value]
-            parts.append(" and ".join(place.replace("whole_body", "all over") for place in places))
+            parts.append(_all_of([_spoken_place(part, sides.get(part)) for part in value]))
         elif name == "duration_days":
             parts.append(_spoken_duration(value))
         elif name == "frequency":
-            parts.append(_FREQUENCY_WORDS.get(value, value))
+            parts.append(_spoken_value("frequency", value))
         elif name == "caffeine_cups_per_day":
-            parts.append(f"{value:g} cups of coffee, tea or energy drinks a day")
+            parts.append(wording("understood_caffeine", cups=f"{value:g}"))
         elif name == "sleep_hours":
-            parts.append(f"about {value:g} hours of sleep")
+            parts.append(wording("understood_sleep", hours=f"{value:g}"))
         elif name == "medications":
-            medicines = [_MEDICINE_WORDS.get(m, m.replace("_", " ")) for m in value]
-            parts.append("taking " + " and ".join(medicines) if medicines else "no regular medicines")
+            medicines = [_spoken_value("medicine", m) for m in value]
+            taking = wording("understood_taking", medicines=_all_of(medicines)) if medicines else None
+            parts.append(taking or wording("understood_no_medicines"))
         elif spec.kind == "bool":
-            parts.append(spec.label if value else f"no {spec.label}")
+            parts.append(spec.label if value else wording("understood_not", label=spec.label))
     return ", ".join(parts)

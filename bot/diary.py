@@ -1,8 +1,8 @@
 """The twitch diary in words: how long one twitch lasted, the diary as a list, and how long it has gone on.
 
-Plain functions over bot.store's DiaryEntry; the Rasa actions send what they return. How many days make
-"long enough to see a doctor", and the source saying so, come from the triage rule `long_lasting` in
-data/red_flags.yml, so the diary and the check-in cannot disagree.
+Plain functions over bot.store's DiaryEntry; the Rasa actions send what they return, in the words of
+data/wording.yml. How many days make "long enough to see a doctor", and the source saying so, come from the
+triage rule `long_lasting` in data/red_flags.yml, so the diary and the check-in cannot disagree.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bot.amounts import NUMBER_WORDS, as_number, number_value
 from bot.knowledge import knowledge_base
 from bot.store import SECONDS_PER_DAY, DiaryEntry
 from bot.triage import red_flag_rules
+from bot.wording import wording
 
 LONG_LASTING_RULE = "long_lasting"
 MINUTES_PER_UNIT = {"second": 1 / 60, "sec": 1 / 60, "minute": 1.0, "min": 1.0, "hour": 60.0, "hr": 60.0}
@@ -68,21 +69,17 @@ def episode_minutes(text: str) -> float | None:
 
 def spoken_minutes(minutes: float) -> str:
     if minutes < 1:
-        seconds = round(minutes * 60)
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return wording("seconds", count=round(minutes * 60))
     if minutes < 90:
-        value = as_number(round(minutes, 1))
-        return f"{value} minute{'s' if value != 1 else ''}"
-    return f"{as_number(round(minutes / 60, 1))} hours"
+        return wording("minutes", count=as_number(round(minutes, 1)))
+    return wording("hours", count=as_number(round(minutes / 60, 1)))
 
 
 def place(entry: DiaryEntry) -> str:
-    where = "all over" if entry.location == "whole_body" else entry.location
-    return (
-        f"{entry.side} {where}"
-        if entry.side in ("left", "right")
-        else (f"both sides, {where}" if entry.side == "both" else where)
-    )
+    where = wording("place_all_over") if entry.location == "whole_body" else entry.location
+    if entry.side in ("left", "right"):
+        return wording("place_on_one_side", side=entry.side, place=where)
+    return wording("place_on_both_sides", place=where) if entry.side == "both" else where
 
 
 def when(moment: datetime) -> str:
@@ -90,10 +87,10 @@ def when(moment: datetime) -> str:
 
 
 def entry_line(entry: DiaryEntry) -> str:
-    lasted = (
-        f", lasted about {spoken_minutes(entry.lasted_minutes)}" if entry.lasted_minutes is not None else ""
-    )
-    return f"{when(entry.logged_at)}: {place(entry)}{lasted}"
+    if entry.lasted_minutes is None:
+        return wording("diary_entry", when=when(entry.logged_at), place=place(entry))
+    lasted = spoken_minutes(entry.lasted_minutes)
+    return wording("diary_entry_lasted", when=when(entry.logged_at), place=place(entry), lasted=lasted)
 
 
 def days_since(first: datetime, now: datetime) -> float:
@@ -102,39 +99,34 @@ def days_since(first: datetime, now: datetime) -> float:
 
 def spoken_days(days: float) -> str:
     whole = int(days)
-    if whole == 0:
-        return "today"
-    return f"{whole} day{'s' if whole != 1 else ''} ago"
+    return wording("today") if whole == 0 else wording("days_ago", count=whole)
+
+
+def diary_lines(entries: Sequence[DiaryEntry]) -> str:
+    """The entries as a bulleted list, one a line."""
+    return "\n".join(wording("bullet", item=entry_line(entry)) for entry in entries)
 
 
 def diary_text(entries: Sequence[DiaryEntry], now: datetime) -> str:
     """The diary as a chat message, newest entries last; long diaries show the latest lines only."""
     if not entries:
-        return 'Your twitch diary is empty. To add a twitch, say for example "log a twitch in my left calf".'
-    count = len(entries)
-    header = (
-        f"Your twitch diary: {count} twitch{'es' if count != 1 else ''}, the first "
-        f"{spoken_days(days_since(entries[0].logged_at, now))}."
-    )
+        return wording("diary_empty")
+    first = spoken_days(days_since(entries[0].logged_at, now))
+    header = wording("diary_header", count=len(entries), first=first)
     shown = entries[-DIARY_LINES_IN_CHAT:]
-    lines = [f"• {entry_line(entry)}" for entry in shown]
-    if len(shown) < count:
-        lines.insert(0, f'(the latest {len(shown)}; "summary for my doctor" gives the whole diary as a file)')
-    return header + "\n" + "\n".join(lines)
+    lines = diary_lines(shown)
+    if len(shown) < len(entries):
+        lines = wording("diary_latest_only", count=len(shown)) + "\n" + lines
+    return header + "\n" + lines
 
 
 def how_long_text(entries: Sequence[DiaryEntry], now: datetime) -> str:
     """How long the diary says this has gone on; from the threshold on, why that matters, cited."""
     if not entries:
-        return (
-            "I can't tell yet: your twitch diary is empty. Log each twitch (\"log a twitch in my calf\") and "
-            "I'll keep count. If it began a while ago, the check-in (\"check my symptoms\") asks how long."
-        )
+        return wording("diary_how_long_empty")
     days = days_since(entries[0].logged_at, now)
-    count = len(entries)
-    text = (
-        f"Your first diary entry was {spoken_days(days)} ({when(entries[0].logged_at)}), with "
-        f"{count} twitch{'es' if count != 1 else ''} logged in all. It may have started before the diary did."
+    text = wording(
+        "diary_how_long", first=spoken_days(days), when=when(entries[0].logged_at), count=len(entries)
     )
     return text + " " + long_lasting_note(days) if days >= long_lasting().days else text
 
@@ -142,8 +134,6 @@ def how_long_text(entries: Sequence[DiaryEntry], now: datetime) -> str:
 def long_lasting_note(days: float) -> str:
     """Why twitching that has gone on this long is worth a doctor's visit, with the source."""
     threshold = long_lasting()
-    return (
-        f"That is {int(days)} days. {threshold.explanation} Please book a visit with your "
-        f'doctor and take your diary ("summary for my doctor" makes one). '
-        f"(Source: {threshold.source_title})"
+    return wording(
+        "long_lasting_note", days=int(days), explanation=threshold.explanation, source=threshold.source_title
     )

@@ -24,6 +24,7 @@ import yaml
 from bot.negation import Negation, negation
 from bot.spelling import Speller, safety_speller
 from bot.triage import red_flag_rules
+from bot.wording import wording
 
 SCREEN_FILE = Path(__file__).resolve().parent.parent / "data" / "emergency_screen.yml"
 # A word of a pattern's {gap}: not a negation, and within the sentence.
@@ -39,11 +40,9 @@ PLACEHOLDERS = {
 # The level of data/red_flags.yml whose wording is the instruction.
 EMERGENCY_LEVEL = "emergency"
 # The short form, added to every reply that says something went wrong, so that even then a person in danger
-# reads what to do. Its numbers are the emergency level's (tests/bot/test_emergency.py checks they agree).
-IF_URGENT = (
-    "If this is urgent, such as trouble breathing, sudden weakness or drooping on one side, or a seizure, "
-    "call your emergency number now (911, 999, 112 or 000)."
-)
+# reads what to do: data/wording.yml's if_urgent. Its numbers are the emergency level's
+# (tests/bot/test_emergency.py checks they agree).
+IF_URGENT = wording("if_urgent")
 
 
 @dataclass(frozen=True)

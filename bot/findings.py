@@ -1,7 +1,8 @@
 """The findings vocabulary: every fact TwitchCheck can learn about a person's twitching, written once.
 
 Rasa slots, the extractor, the triage rules and the CLI all read names, kinds and allowed values from
-here. A yes/no finding is three-valued: true, false (the person said no) or absent (not known yet).
+here; what the check-in asks about each finding, and why, is in data/check_in.yml. A yes/no finding is
+three-valued: true, false (the person said no) or absent (not known yet).
 """
 
 from __future__ import annotations
@@ -67,279 +68,64 @@ class Finding:
     name: str
     kind: str
     label: str
-    question: str
-    why: str
     values: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
 
 
-def _yes_no(name: str, label: str, question: str, why: str) -> Finding:
-    return Finding(name, BOOL, label, question, why)
+def _yes_no(name: str, label: str) -> Finding:
+    return Finding(name, BOOL, label)
 
 
 TWITCH = (
-    Finding(
-        "location",
-        LIST,
-        "where the twitching is",
-        "Where in your body do you feel the twitching?",
-        "Some places, such as the tongue, matter more than others.",
-        BODY_PARTS,
-    ),
-    Finding(
-        "duration_days",
-        NUMBER,
-        "how long it has lasted",
-        "For how many days has it been going on?",
-        "Twitching that lasts two weeks or more is worth showing to a doctor.",
-        minimum=0,
-    ),
-    Finding(
-        "frequency",
-        CHOICE,
-        "how often it happens",
-        "Is it occasional, daily or constant?",
-        "Constant twitching in one spot is worth a check-up.",
-        FREQUENCIES,
-    ),
-    _yes_no(
-        "when_falling_asleep",
-        "jerks as you fall asleep",
-        "Does it mostly happen as you are drifting off to sleep?",
-        "Jolts while falling asleep are usually normal sleep starts.",
-    ),
+    Finding("location", LIST, "where the twitching is", BODY_PARTS),
+    Finding("duration_days", NUMBER, "how long it has lasted", minimum=0),
+    Finding("frequency", CHOICE, "how often it happens", FREQUENCIES),
+    _yes_no("when_falling_asleep", "jerks as you fall asleep"),
 )
 EMERGENCY_SCREEN = (
-    _yes_no(
-        "unspecified_emergency_sign",
-        "one of the emergency signs, not said which",
-        "Do you have any of the emergency signs right now?",
-        "Someone who says yes to the emergency screen gets emergency advice at once, whichever sign it is.",
-    ),
-    _yes_no(
-        "breathing_difficulty",
-        "trouble breathing",
-        "Are you having any trouble breathing?",
-        "Trouble breathing needs emergency help, so we ask it first.",
-    ),
-    _yes_no(
-        "sudden_weakness",
-        "sudden one-sided weakness or face drooping",
-        "Have you had sudden weakness on one side, or has one side of your face dropped?",
-        "These can be signs of a stroke, which needs emergency help.",
-    ),
-    _yes_no(
-        "seizure",
-        "a seizure",
-        "Have you had a seizure or a fit?",
-        "A seizure needs emergency help, especially if it is your first.",
-    ),
-    _yes_no(
-        "wound_or_bite",
-        "a recent wound, bite or tick",
-        "Have you had a serious wound, bite or tick bite recently?",
-        "Some infections from wounds or ticks can affect muscles and nerves.",
-    ),
-    _yes_no(
-        "jaw_or_neck_stiffness",
-        "a stiff or locked jaw or neck",
-        "Is your jaw or neck stiff or hard to move?",
-        "After a wound, a stiff jaw or neck can be a sign of tetanus.",
-    ),
+    _yes_no("unspecified_emergency_sign", "one of the emergency signs, not said which"),
+    _yes_no("breathing_difficulty", "trouble breathing"),
+    _yes_no("sudden_weakness", "sudden one-sided weakness or face drooping"),
+    _yes_no("seizure", "a seizure"),
+    _yes_no("wound_or_bite", "a recent wound, bite or tick"),
+    _yes_no("jaw_or_neck_stiffness", "a stiff or locked jaw or neck"),
 )
 RED_FLAGS = (
-    _yes_no(
-        "weakness",
-        "muscle weakness",
-        "Have you noticed any weakness, clumsiness or a weaker grip?",
-        "Twitching with weakness is the pattern doctors most want to examine.",
-    ),
-    _yes_no(
-        "muscle_wasting",
-        "muscle shrinking",
-        "Does any muscle look smaller or thinner than before?",
-        "Shrinking muscles alongside twitching should be checked by a doctor.",
-    ),
-    _yes_no(
-        "speech_change",
-        "changes in speech",
-        "Has your speech changed, for example slurred words?",
-        "Speech changes can come from the nerves that control the mouth and throat.",
-    ),
-    _yes_no(
-        "swallowing_difficulty",
-        "trouble swallowing",
-        "Do you have any trouble swallowing?",
-        "Swallowing problems can point to nerve trouble and can affect breathing.",
-    ),
-    _yes_no(
-        "vision_change",
-        "changes in vision",
-        "Has your eyesight changed, such as blurred or double vision?",
-        "Vision changes together with twitching point beyond everyday triggers.",
-    ),
-    _yes_no(
-        "numbness",
-        "numbness or tingling",
-        "Do you have any numbness or loss of feeling?",
-        "Loss of feeling suggests the nerves themselves may be involved.",
-    ),
-    _yes_no(
-        "balance_problems",
-        "balance or coordination problems",
-        "Have you had trouble with balance or coordination?",
-        "Balance problems together with twitching deserve an examination.",
-    ),
-    _yes_no(
-        "spreading",
-        "twitching that spreads",
-        "Is the twitching spreading to new areas?",
-        "Twitching that keeps spreading should be looked at.",
-    ),
-    _yes_no(
-        "cramps",
-        "muscle cramps",
-        "Do you also get muscle cramps?",
-        "Cramps with twitching can mean low minerals or, rarely, a nerve problem.",
-    ),
-    _yes_no(
-        "systemic_symptoms",
-        "weight loss, night sweats or extreme tiredness",
-        "Have you had unexplained weight loss, night sweats or extreme tiredness?",
-        "Whole-body symptoms like these can point to an illness behind the twitching.",
-    ),
-    _yes_no(
-        "fever",
-        "a fever",
-        "Do you have a fever?",
-        "A fever suggests an infection, which can affect nerves and muscles.",
-    ),
-    _yes_no(
-        "palpitations",
-        "a racing or irregular heartbeat",
-        "Have you noticed your heart racing or skipping?",
-        "An uneven heartbeat with twitching can mean a mineral imbalance.",
-    ),
-    _yes_no(
-        "family_history",
-        "family history of nerve or muscle disease",
-        "Does anyone in your family have a neurological condition?",
-        "A family history changes how closely a doctor will want to look.",
-    ),
+    _yes_no("weakness", "muscle weakness"),
+    _yes_no("muscle_wasting", "muscle shrinking"),
+    _yes_no("speech_change", "changes in speech"),
+    _yes_no("swallowing_difficulty", "trouble swallowing"),
+    _yes_no("vision_change", "changes in vision"),
+    _yes_no("numbness", "numbness or tingling"),
+    _yes_no("balance_problems", "balance or coordination problems"),
+    _yes_no("spreading", "twitching that spreads"),
+    _yes_no("cramps", "muscle cramps"),
+    _yes_no("systemic_symptoms", "weight loss, night sweats or extreme tiredness"),
+    _yes_no("fever", "a fever"),
+    _yes_no("palpitations", "a racing or irregular heartbeat"),
+    _yes_no("family_history", "family history of nerve or muscle disease"),
     # Signs from NICE guidelines NG42 (motor neurone disease) and NG127 (suspected neurological conditions)
     # that the articles do not cover; data/red_flags.yml cites the guideline for each.
-    _yes_no(
-        "falls_or_tripping",
-        "falls or tripping",
-        "Have you been tripping or falling more than you used to?",
-        "Trips and falls that are new for you are a sign doctors are asked to notice.",
-    ),
-    _yes_no(
-        "dexterity_loss",
-        "dropping things or trouble with buttons or writing",
-        "Do you drop things, or find buttons, zips or writing harder than before?",
-        "Hands that lose their fine control are worth a doctor's examination.",
-    ),
-    _yes_no(
-        "muscle_stiffness",
-        "stiff muscles",
-        "Do your muscles feel stiff or hard to move freely?",
-        "Stiffness together with twitching is a combination doctors want to examine.",
-    ),
-    _yes_no(
-        "breathless_lying_flat_or_on_exertion",
-        "breathlessness when lying flat or with little effort",
-        "Do you get out of breath when you lie flat, or after very little effort?",
-        "This kind of breathlessness can mean the breathing muscles are working too hard.",
-    ),
-    _yes_no(
-        "morning_headaches",
-        "headaches on waking",
-        "Do you often wake up with a headache?",
-        "Headaches on waking can be a sign of shallow breathing during sleep.",
-    ),
-    _yes_no(
-        "daytime_sleepiness",
-        "heavy sleepiness during the day",
-        "Are you so sleepy during the day that you nod off?",
-        "Heavy daytime sleepiness can come from poor breathing at night.",
-    ),
-    _yes_no(
-        "behaviour_or_thinking_change",
-        "changes in behaviour, memory or thinking",
-        "Have you, or people close to you, noticed changes in your behaviour, memory or thinking?",
-        "Changes in thinking or behaviour alongside muscle symptoms are worth telling a doctor.",
-    ),
-    _yes_no(
-        "eyelid_forceful_closing",
-        "eyelid twitching that squeezes the eye shut",
-        "Does the eyelid twitch ever squeeze your eye tightly shut?",
-        "An eyelid that clamps the eye shut is different from a flicker and worth a doctor's look.",
-    ),
+    _yes_no("falls_or_tripping", "falls or tripping"),
+    _yes_no("dexterity_loss", "dropping things or trouble with buttons or writing"),
+    _yes_no("muscle_stiffness", "stiff muscles"),
+    _yes_no("breathless_lying_flat_or_on_exertion", "breathlessness when lying flat or with little effort"),
+    _yes_no("morning_headaches", "headaches on waking"),
+    _yes_no("daytime_sleepiness", "heavy sleepiness during the day"),
+    _yes_no("behaviour_or_thinking_change", "changes in behaviour, memory or thinking"),
+    _yes_no("eyelid_forceful_closing", "eyelid twitching that squeezes the eye shut"),
 )
 HABITS = (
-    Finding(
-        "caffeine_cups_per_day",
-        NUMBER,
-        "caffeine",
-        "How many cups of coffee, tea or energy drinks do you have a day?",
-        "Caffeine makes muscles and nerves more excitable.",
-        minimum=0,
-    ),
-    _yes_no(
-        "nicotine",
-        "nicotine",
-        "Do you smoke, vape or use nicotine pouches?",
-        "Nicotine is a stimulant that can set off twitching.",
-    ),
-    _yes_no(
-        "stimulants",
-        "other stimulants",
-        "Do you use pre-workout powders, energy supplements or recreational drugs?",
-        "Stimulants make nerves fire more easily.",
-    ),
-    Finding(
-        "sleep_hours",
-        NUMBER,
-        "sleep",
-        "About how many hours do you sleep a night?",
-        "Short sleep is one of the most common twitch triggers.",
-        minimum=0,
-        maximum=24,
-    ),
-    _yes_no(
-        "stress",
-        "stress or anxiety",
-        "Have you been stressed or anxious lately?",
-        "Stress hormones make nerves fire on their own.",
-    ),
-    _yes_no(
-        "hard_exercise",
-        "hard exercise",
-        "Have you done hard or long exercise recently?",
-        "Tired muscles often twitch for a day or two after a big workout.",
-    ),
-    _yes_no(
-        "dehydrated",
-        "not drinking enough",
-        "Have you been drinking less than usual or sweating a lot?",
-        "Losing fluid upsets the salts that keep nerves steady.",
-    ),
-    _yes_no(
-        "b6_supplements",
-        "several supplements with vitamin B6",
-        "Do you take more than one supplement that contains vitamin B6?",
-        "Too much B6 over time can irritate nerves.",
-    ),
-    Finding(
-        "medications",
-        LIST,
-        "medicines",
-        "Which kinds of medicine do you take regularly?",
-        "Several kinds of medicine list twitching as a side effect.",
-        MEDICATION_CLASSES,
-    ),
+    Finding("caffeine_cups_per_day", NUMBER, "caffeine", minimum=0),
+    _yes_no("nicotine", "nicotine"),
+    _yes_no("stimulants", "other stimulants"),
+    Finding("sleep_hours", NUMBER, "sleep", minimum=0, maximum=24),
+    _yes_no("stress", "stress or anxiety"),
+    _yes_no("hard_exercise", "hard exercise"),
+    _yes_no("dehydrated", "not drinking enough"),
+    _yes_no("b6_supplements", "several supplements with vitamin B6"),
+    Finding("medications", LIST, "medicines", MEDICATION_CLASSES),
 )
 
 GROUPS: Mapping[str, tuple[Finding, ...]] = MappingProxyType(

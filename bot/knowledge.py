@@ -14,6 +14,8 @@ from typing import Iterable, Mapping
 
 import yaml
 
+from bot.wording import wording
+
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 
 
@@ -67,7 +69,11 @@ class KnowledgeBase:
 
     def citation(self, topic: Topic) -> str:
         """The line that follows every answer, naming where its facts come from."""
-        return "Source: " + "; ".join(source.citation for source in topic.sources)
+        return wording("sources_line", sources="; ".join(source.citation for source in topic.sources))
+
+    def answer_with_sources(self, topic: Topic) -> str:
+        """The answer as a person reads it: the answer, then the line naming its sources."""
+        return wording("answer_with_sources", answer=topic.answer, sources=self.citation(topic))
 
 
 def _require(entry: Mapping, key: str, where: str) -> object:

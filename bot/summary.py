@@ -1,7 +1,8 @@
 """The doctor-visit summary: what the person reported, their diary, habits and latest assessment.
 
 One DoctorSummary is built from what the store keeps (and, before anything is kept, from the current
-conversation) and written two ways: a short chat message and a Markdown file to download and print.
+conversation) and written two ways: a short chat message and a Markdown file to download and print, both
+in the words of data/wording.yml.
 """
 
 from __future__ import annotations
@@ -16,11 +17,8 @@ from bot.findings import BOOL, GROUPS
 from bot.knowledge import knowledge_base
 from bot.store import DiaryEntry, StoredAssessment
 from bot.triage import red_flag_rules
+from bot.wording import wording
 
-NOT_A_DIAGNOSIS = (
-    "Made by TwitchCheck, an information assistant, from what the person told it. It is not a diagnosis "
-    "and no one examined them."
-)
 SIGN_GROUPS = ("emergency_screen", "red_flags")
 
 
@@ -85,11 +83,11 @@ def build_summary(
     """The summary from the stored assessment when there is one, else from this conversation's check-in."""
     if latest is not None:
         findings, result = latest.findings, latest.result
-        source = f"the check-in of {when(latest.assessed_at)}"
+        source = wording("summary_from_check_in", when=when(latest.assessed_at))
         assessment = _assessment(result, latest.assessed_at)
     else:
         findings, result = dict(conversation_findings or {}), conversation_result
-        source = "this conversation" if findings else None
+        source = wording("summary_from_this_conversation") if findings else None
         assessment = _assessment(result, None) if result else None
 
     def phrases(group: str, value: bool | None = None) -> tuple[str, ...]:
@@ -116,91 +114,91 @@ def build_summary(
 
 
 def _or_none(items: Sequence[str]) -> str:
-    return "; ".join(items) if items else "none recorded"
+    return "; ".join(items) if items else wording("summary_none_recorded")
 
 
 def _diary_overview(summary: DoctorSummary) -> str:
     if not summary.diary:
-        return "no twitch diary kept"
+        return wording("summary_no_diary")
     first = summary.diary[0].logged_at
-    count = len(summary.diary)
-    return (
-        f"{count} twitch{'es' if count != 1 else ''} logged, the first "
-        f"{spoken_days(days_since(first, summary.made_at))} ({when(first)})"
-    )
+    ago = spoken_days(days_since(first, summary.made_at))
+    return wording("summary_diary", count=len(summary.diary), first=ago, when=when(first))
 
 
 def _assessment_line(assessment: AssessmentSummary) -> str:
-    dated = f"{when(assessment.at)}: " if assessment.at else ""
-    reasons = f" Reasons: {', '.join(assessment.red_flags)}." if assessment.red_flags else ""
-    return f"{dated}{assessment.headline}{reasons}"
+    text = assessment.headline
+    if assessment.red_flags:
+        text = wording("summary_reasons", headline=text, reasons=", ".join(assessment.red_flags))
+    return wording("summary_dated", when=when(assessment.at), text=text) if assessment.at else text
 
 
 def chat_text(summary: DoctorSummary) -> str:
     """The summary as one chat message, short enough to read on a phone."""
     if summary.is_empty:
-        return (
-            "I have nothing to summarise yet: no check-in in this conversation and no twitch diary. "
-            'Say "check my symptoms" or "log a twitch in my left calf" first.'
-        )
-    lines = [f"Summary for your doctor (from {summary.findings_from or 'your diary'}):"]
+        return wording("summary_empty")
+    lines = [wording("summary_chat_title", source=summary.findings_from or wording("summary_from_diary"))]
     if summary.findings_from:
         lines += [
-            f"• Twitching: {_or_none(summary.twitching)}",
-            f"• Reported: {_or_none(summary.positives)}",
-            f"• Not present: {_or_none(summary.negatives)}",
-            f"• Habits: {_or_none(summary.habits)}",
+            wording("summary_chat_twitching", items=_or_none(summary.twitching)),
+            wording("summary_chat_reported", items=_or_none(summary.positives)),
+            wording("summary_chat_not_present", items=_or_none(summary.negatives)),
+            wording("summary_chat_habits", items=_or_none(summary.habits)),
         ]
-    lines.append(f"• Diary: {_diary_overview(summary)}")
+    lines.append(wording("summary_chat_diary", diary=_diary_overview(summary)))
     if summary.assessment:
-        lines.append(f"• Latest assessment: {_assessment_line(summary.assessment)}")
-    lines.append(f"Sources: {'; '.join(summary.sources)}")
-    lines.append("This is a record of what you told me, not a diagnosis.")
+        lines.append(wording("summary_chat_assessment", assessment=_assessment_line(summary.assessment)))
+    lines.append(wording("summary_chat_sources", sources="; ".join(summary.sources)))
+    lines.append(wording("summary_chat_not_a_diagnosis"))
     return "\n".join(lines)
 
 
 def markdown(summary: DoctorSummary) -> str:
     """The summary as a Markdown document to print or send to a clinic."""
 
-    def bullets(items: Sequence[str]) -> list[str]:
-        return [f"- {item}" for item in items] if items else ["- none recorded"]
+    def items(entries: Sequence[str]) -> list[str]:
+        return [wording("summary_file_item", item=entry) for entry in entries]
 
+    def bullets(entries: Sequence[str]) -> list[str]:
+        return items(entries) or items([wording("summary_none_recorded")])
+
+    findings_from = summary.findings_from or wording("summary_file_diary_only")
     doc = [
-        "# Muscle twitching: summary for the doctor",
+        wording("summary_file_title"),
         "",
-        f"Made {when(summary.made_at)}. {NOT_A_DIAGNOSIS}",
+        wording("summary_file_made", when=when(summary.made_at)),
         "",
-        f"Findings from {summary.findings_from or 'no check-in (diary only)'}.",
+        wording("summary_file_findings_from", source=findings_from),
         "",
-        "## The twitching",
+        wording("summary_file_twitching"),
         *bullets(summary.twitching),
         "",
-        "## Pertinent positives (reported)",
+        wording("summary_file_positives"),
         *bullets(summary.positives),
         "",
-        "## Pertinent negatives (said not present)",
+        wording("summary_file_negatives"),
         *bullets(summary.negatives),
         "",
-        "## Habits and medicines",
+        wording("summary_file_habits"),
         *bullets(summary.habits),
         "",
-        "## Twitch diary",
-        _diary_overview(summary) + ".",
+        wording("summary_file_diary"),
+        wording("summary_file_diary_overview", diary=_diary_overview(summary)),
         "",
-        *[f"- {entry_line(entry)}" for entry in summary.diary],
+        *items([entry_line(entry) for entry in summary.diary]),
         "",
-        "## Latest assessment",
+        wording("summary_file_assessment"),
     ]
     if summary.assessment:
         assessment = summary.assessment
+        triggers = ", ".join(assessment.contributors) or wording("summary_file_no_triggers")
         doc += [
             _assessment_line(assessment),
             "",
-            f"Everyday triggers that may contribute: {', '.join(assessment.contributors) or 'none found'}.",
+            wording("summary_file_triggers", triggers=triggers),
             "",
-            f"Rules version: {assessment.rules_version}.",
+            wording("summary_file_rules_version", version=assessment.rules_version),
         ]
     else:
-        doc.append("No assessment yet.")
-    doc += ["", "## Sources", *[f"- {title}" for title in summary.sources], ""]
+        doc.append(wording("summary_file_no_assessment"))
+    doc += ["", wording("summary_file_sources"), *items(summary.sources), ""]
     return "\n".join(doc)

@@ -18,12 +18,13 @@ from typing import Any, Mapping, TextIO
 import yaml
 
 from bot.findings import BOOL, FINDINGS, LIST, NUMBER, FindingsError, validate_findings
+from bot.wording import wording
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 RULES_FILE = DATA_DIR / "red_flags.yml"
 SOURCES_FILE = DATA_DIR / "knowledge" / "sources.yml"
 LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
-WORDING_FIELDS = ("headline", "what_to_do", "if_worse")
+WORDING_FIELDS = ("title", "headline", "what_to_do", "if_worse")
 RED_FLAG_FIELDS = ("id", "label", "when", "level", "explanation", "source")
 CONTRIBUTOR_FIELDS = ("id", "label", "when", "explanation", "advice", "source")
 NOT_RULED_OUT_FIELDS = ("id", "label", "level", "findings", "explanation", "source")
@@ -44,6 +45,7 @@ class RuleFileError(ValueError):
 
 @dataclass(frozen=True)
 class LevelWording:
+    title: str  # the heading of the assessment card in every channel
     headline: str
     what_to_do: str
     if_worse: str
@@ -122,7 +124,11 @@ class Assessment:
             "summary": self.summary,
             "rules_version": self.rules_version,
             "unknown_red_flags": list(self.unknown_red_flags),
-            "level_wording": asdict(self.level_wording),
+            # The title once, for the channels' cards; the sentences the message reads as well.
+            "level_title": self.level_wording.title,
+            "level_wording": {
+                name: text for name, text in asdict(self.level_wording).items() if name != "title"
+            },
         }
 
 
@@ -282,16 +288,18 @@ def red_flag_rules() -> RuleSet:
 
 
 def _spoken_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    """ "a, b and c" (data/wording.yml's list_and)."""
+    return items[0] if len(items) == 1 else wording("list_and", first=", ".join(items[:-1]), second=items[-1])
 
 
 def _summary(headline: str, reasons: list[str], triggers: list[str]) -> str:
     if reasons:
-        noun = "Main reason" if len(reasons) == 1 else "Main reasons"
-        return f"{headline} {noun}: {_spoken_list(reasons[:MAX_SUMMARY_REASONS])}."
+        shown = reasons[:MAX_SUMMARY_REASONS]
+        spoken = _spoken_list(shown)
+        return wording("triage_summary_reasons", headline=headline, reasons=spoken, count=len(shown))
     if triggers:
-        return f"{headline} Likely everyday triggers: {_spoken_list(triggers)}."
-    return f"{headline} Most twitching like this settles by itself."
+        return wording("triage_summary_triggers", headline=headline, triggers=_spoken_list(triggers))
+    return wording("triage_summary_settles", headline=headline)
 
 
 def assess(findings: Mapping[str, Any], rules: RuleSet | None = None) -> Assessment:

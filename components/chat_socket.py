@@ -31,12 +31,13 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.identity import WebSessions
+from bot.wording import wording
 from components.fair_use import client_of_socket
 from components.reading import handle_carefully, running_agent
 
 logger = logging.getLogger(__name__)
 DEFAULT_ORIGINS = "http://localhost:8000 http://127.0.0.1:8000"
-UNREADABLE = "Sorry, I couldn't read that message. Please type your question again."
+UNREADABLE = wording("socket_unreadable")
 
 
 SESSION_SECRET = "TWITCHCHECK_SESSION_SECRET"

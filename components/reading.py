@@ -46,6 +46,7 @@ from sanic.exceptions import SanicException
 
 from bot.emergency import IF_URGENT
 from bot.extract import MAX_TEXT_CHARS
+from bot.wording import wording
 from components.fair_use import turned_away
 
 logger = logging.getLogger(__name__)
@@ -53,15 +54,8 @@ logger = logging.getLogger(__name__)
 # Enough for about 800 words; a longer message is read up to here (see the module docstring for the cost).
 # The same limit as the findings extractor's, which the check-in's actions use on the stored text.
 MAX_READ_CHARS = MAX_TEXT_CHARS
-ONLY_THE_BEGINNING = (
-    f"Your message is longer than I can read at once, so I have read only the beginning (about the first "
-    f"{MAX_READ_CHARS:,} characters). If there is more you want me to know, please send it in shorter "
-    f"messages."
-)
-SORRY = (
-    "Sorry, something went wrong on my side and I couldn't finish answering that. Please send it again. "
-    + IF_URGENT
-)
+ONLY_THE_BEGINNING = wording("reading_only_the_beginning", characters=f"{MAX_READ_CHARS:,}")
+SORRY = wording("reading_went_wrong", if_urgent=IF_URGENT)
 # A payload as our buttons send it: "/intent" or "/intent{json object}", nothing before or after.
 WELL_FORMED_PAYLOAD = re.compile(r"/(?P<intent>[A-Za-z0-9_-]+)(?P<entities>\{.*\})?", re.DOTALL)
 LEADING_SLASHES = re.compile(r"^[\s/]+")

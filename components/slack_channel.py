@@ -59,20 +59,12 @@ def assessment_blocks(payload: Dict[str, Any]) -> List[Dict[str, Any]]:
         {"type": "header", "text": {"type": "plain_text", "text": f"{card.mark} {card.title}"}},
         section(card.what_to_do),
     ]
-    if card.why:
-        blocks.append(section("Why:\n" + "\n".join(f"• {reason}" for reason in card.why)))
-    if card.triggers:
-        blocks.append(
-            section("What may be feeding the twitching:\n" + "\n".join(f"• {t}" for t in card.triggers))
-        )
+    blocks += [section(text) for text in (card.why_section, card.triggers_section) if text]
     if card.if_worse:
-        blocks.append(section(f"If things get worse: {card.if_worse}"))
-    context = "Sources: " + "; ".join(card.sources) + ". " if card.sources else ""
+        blocks.append(section(card.if_worse_line))
+    context = f"{card.sources_line}. " if card.sources else ""
     blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "plain_text", "text": context + "General information, not a diagnosis."}],
-        }
+        {"type": "context", "elements": [{"type": "plain_text", "text": context + card.not_a_diagnosis}]}
     )
     return blocks
 

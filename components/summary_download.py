@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 
 from bot.store import Store, connect
 from bot.summary import build_summary, markdown
+from bot.wording import wording
 
 logger = logging.getLogger(__name__)
 PRIVATE_HEADERS = {
@@ -30,10 +31,7 @@ PRIVATE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Robots-Tag": "noindex",
 }
-GONE = (
-    "This summary link is unknown or has expired. Ask TwitchCheck for a new one: "
-    '"summary for my doctor".\n'
-)
+GONE = wording("summary_link_gone") + "\n"
 
 
 @functools.lru_cache(maxsize=1)

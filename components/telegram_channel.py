@@ -100,8 +100,8 @@ class TelegramCards(TelegramOutput):
             card = assessment_card(json_message)
             lines = [f"{card.mark} {card.title}", card.what_to_do]
             if card.sources:
-                lines.append("Sources: " + "; ".join(card.sources))
-            lines.append("General information, not a diagnosis.")
+                lines.append(card.sources_line)
+            lines.append(card.not_a_diagnosis)
             await self.send_message(recipient_id, "\n".join(lines))
         elif kind in SILENT_PAYLOADS:
             return

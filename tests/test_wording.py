@@ -1,6 +1,7 @@
 """Every word the assistant can say, read at once: the domain's responses, the knowledge base's answers, the
-red-flag wording and the check-in's questions. None of it diagnoses, either way ("you have ALS", "it's not
-MS"), gives an amount of a medicine or supplement, or advises changing a medicine."""
+red-flag wording, the check-in's questions and the sentences of data/wording.yml. None of it diagnoses,
+either way ("you have ALS", "it's not MS"), gives an amount of a medicine or supplement, or advises changing
+a medicine."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import yaml
 from bot.checkin import check_in
 from bot.knowledge import knowledge_base
 from bot.triage import red_flag_rules
+from bot.wording import templates
 from tests.conftest import ROOT
 from tests.test_safety_suite import AMOUNT, DIAGNOSIS, STOP_ADVICE
 
@@ -30,6 +32,8 @@ def everything_said() -> Iterator[tuple[str, str]]:
         yield f"rule {rule.id}", rule.explanation
     for question in check_in().questions:
         yield f"question {question.id}", f"{question.text} {question.why}"
+    for name, entry in templates().items():
+        yield f"wording {name}", " ".join(entry.values()) if isinstance(entry, dict) else entry
 
 
 SAID = list(everything_said())

@@ -19,12 +19,8 @@
   var SESSION_KEY = "twitchcheck.session";
   var HISTORY_KEY = "twitchcheck.history";
   var MAX_HISTORY = 300;
-  var LEVEL_NAMES = {
-    self_care: "Look after it at home",
-    see_doctor: "See a doctor in the next few days",
-    urgent: "Get medical advice within 24 hours",
-    emergency: "Emergency: call emergency services now"
-  };
+  // The levels a card is coloured for; their titles come in the payload (level_title, data/red_flags.yml).
+  var LEVELS = ["self_care", "see_doctor", "urgent", "emergency"];
 
   var storageKind = (script && script.dataset.storage) || "session";
   var memory = {};
@@ -124,38 +120,49 @@
 
   function list(title, entries, into) {
     if (!entries.length) { return; }
-    into.appendChild(el("h3", null, title));
+    if (title) { into.appendChild(el("h3", null, title)); }
     var ul = el("ul");
     entries.forEach(function (text) { ul.appendChild(el("li", null, text)); });
     into.appendChild(ul);
   }
 
-  function renderAssessment(card, into) {
-    var level = LEVEL_NAMES[card.level] ? card.level : "urgent";
-    var box = el("section", "tc-card tc-level-" + level);
-    box.setAttribute("aria-label", "Assessment: " + LEVEL_NAMES[level]);
-    box.appendChild(el("h2", null, LEVEL_NAMES[level]));
+  // A card kept from before titles were sent has none: the words of the message stand in, never a copy here.
+  function levelTitle(card, fallback) {
+    return String(card.level_title || fallback || "");
+  }
+
+  function renderAssessment(card, into, text) {
+    var level = LEVELS.indexOf(card.level) >= 0 ? card.level : "urgent";
     var wording = card.level_wording || {};
+    var title = levelTitle(card, wording.headline || text);
+    var box = el("section", "tc-card tc-level-" + level);
+    box.setAttribute("aria-label", "Assessment: " + title);
+    box.appendChild(el("h2", null, title));
+    // The headings come in the payload too (card_headings, data/wording.yml); a card kept from before they
+    // were sent shows its lists and lines without them.
+    var headings = card.card_headings || {};
+    function headed(heading, text) { return heading ? heading + ": " + text : text; }
     if (wording.headline) { box.appendChild(el("p", null, wording.headline + " " + (wording.what_to_do || ""))); }
-    list("Why", (card.red_flags || []).map(function (f) { return f.explanation; }), box);
-    list("What may be feeding the twitching", (card.contributors || []).map(function (c) {
+    list(headings.why, (card.red_flags || []).map(function (f) { return f.explanation; }), box);
+    list(headings.what_may_feed_it, (card.contributors || []).map(function (c) {
       return c.explanation + " " + c.advice;
     }), box);
-    if (wording.if_worse) { box.appendChild(el("p", null, "If things get worse: " + wording.if_worse)); }
+    if (wording.if_worse) { box.appendChild(el("p", null, headed(headings.if_worse, wording.if_worse))); }
     var sources = [];
     (card.red_flags || []).concat(card.contributors || []).forEach(function (entry) {
       var title = entry.source_title || entry.source;
       if (title && sources.indexOf(title) < 0) { sources.push(title); }
     });
-    if (sources.length) { box.appendChild(el("p", "tc-sources", "Sources: " + sources.join("; "))); }
-    box.appendChild(el("p", "tc-sources", "General information, not a diagnosis."));
+    if (sources.length) { box.appendChild(el("p", "tc-sources", headed(headings.sources, sources.join("; ")))); }
+    if (headings.not_a_diagnosis) { box.appendChild(el("p", "tc-sources", headings.not_a_diagnosis)); }
     into.appendChild(box);
   }
 
-  function renderEmergency(card, into) {
+  function renderEmergency(card, into, text) {
     var box = el("section", "tc-card tc-level-emergency");
     box.setAttribute("aria-label", "Emergency");
-    box.appendChild(el("h2", null, LEVEL_NAMES.emergency));
+    var title = levelTitle(card, text);
+    if (title) { box.appendChild(el("h2", null, title)); }
     into.appendChild(box);
   }
 
@@ -170,8 +177,8 @@
       li.appendChild(bubble);
     }
     if (item.buttons && item.buttons.length) { renderButtons(item, li); }
-    if (item.card && item.card.type === "assessment") { renderAssessment(item.card, li); }
-    if (item.card && item.card.type === "emergency") { renderEmergency(item.card, li); }
+    if (item.card && item.card.type === "assessment") { renderAssessment(item.card, li, item.text); }
+    if (item.card && item.card.type === "emergency") { renderEmergency(item.card, li, item.text); }
     log.appendChild(li);
     scrollDown();
     return li;

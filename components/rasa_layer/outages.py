@@ -62,6 +62,7 @@ from actions.emergency import ActionEmergency
 from actions.safety import ActionCrisis
 from actions.session import ActionSessionStart
 from bot.emergency import IF_URGENT, emergency_instruction
+from bot.wording import wording
 from components.deterministic_intents import CRISIS_INTENT, EMERGENCY_INTENT
 from components.rasa_layer.guard import Target, original, replace
 from components.tracker_store import ConversationStoreUnavailable
@@ -71,18 +72,10 @@ logger = logging.getLogger(__name__)
 EMERGENCY_ACTION = ActionEmergency().name()
 # The actions that never depend on the action server: by the intent that runs each.
 IN_PROCESS_ACTIONS = {EMERGENCY_INTENT: EMERGENCY_ACTION, CRISIS_INTENT: ActionCrisis().name()}
-ACTION_SERVER_DOWN_REPLY = (
-    "Sorry, I can't do that right now: part of me isn't working. Please send your message again in a "
-    "minute or two; everything you told me before is kept. " + IF_URGENT
-)
-NOT_TAKEN_IN_REPLY = (
-    "Sorry, I can't get to our conversation right now, so I haven't taken in what you just said. Please "
-    "send it again in a minute or two. " + IF_URGENT
-)
-NOT_SAVED_REPLY = (
-    "Sorry, I couldn't save that last step of our conversation. Please send your last message again in a "
-    "minute or two, so that I carry on from the right place. " + IF_URGENT
-)
+# The replies of an outage (data/wording.yml), read once, now, like the instruction below.
+ACTION_SERVER_DOWN_REPLY = wording("outage_action_server_down", if_urgent=IF_URGENT)
+NOT_TAKEN_IN_REPLY = wording("outage_not_taken_in", if_urgent=IF_URGENT)
+NOT_SAVED_REPLY = wording("outage_not_saved", if_urgent=IF_URGENT)
 # Sent only if the emergency action fails even in this process. Read once, now, when Rasa starts (a rule
 # file that cannot be read stops it from starting), so that sending it depends on nothing that could break
 # later.

@@ -11,7 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.check_in import ActionCheckInResult, ActionStopCheckIn, ValidateCheckInForm
 from actions.emergency import ActionEmergency
+from bot.cards import assessment_card
 from bot.checkin import check_in
+from bot.emergency import IF_URGENT
+from bot.triage import assess
+from tests.actions.replies import rendered
 
 QUESTION_SLOTS = [f"checkin_{q.id}" for q in check_in().questions]
 DOMAIN = {"forms": {"check_in_form": {"required_slots": QUESTION_SLOTS}}, "slots": {}}
@@ -49,6 +53,7 @@ def form_tracker(
 def validate(tracker: Tracker) -> tuple[list[dict], CollectingDispatcher]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ValidateCheckInForm().run(dispatcher, tracker, DOMAIN))
+    dispatcher.messages = [rendered(message) for message in dispatcher.messages]  # as Rasa sends them
     return events, dispatcher
 
 
@@ -132,7 +137,14 @@ def run_result(findings: dict[str, Any]) -> list[dict]:
     dispatcher = CollectingDispatcher()
     tracker = Tracker("someone", {"findings": findings}, {}, [], False, None, {}, "check_in_form")
     asyncio.run(ActionCheckInResult().run(dispatcher, tracker, DOMAIN))
-    return dispatcher.messages[:1]  # the result; a question about keeping it may follow
+    # The result; a question about keeping it may follow.
+    return [rendered(message) for message in dispatcher.messages[:1]]
+
+
+def test_findings_the_vocabulary_rejects_get_an_apology_that_ends_with_the_emergency_line() -> None:
+    [message] = run_result({"no_such_finding": True})
+    assert message["text"].startswith("Sorry, something went wrong with your answers")
+    assert message["text"].endswith(IF_URGENT) and not message.get("custom")
 
 
 def test_the_result_gives_level_reasons_contributors_and_not_a_diagnosis_in_that_order() -> None:
@@ -156,6 +168,8 @@ def test_the_result_gives_level_reasons_contributors_and_not_a_diagnosis_in_that
     )
     payload = message["custom"]
     assert payload["type"] == "assessment" and payload["level"] == "see_doctor"
+    assert payload["level_title"] == "See a doctor in the next few days"  # the card's heading, from data
+    assert payload["card_headings"]["why"] == "Why"  # the widget's headings too
     assert "weakness" in [flag["id"] for flag in payload["red_flags"]]
     assert "caffeine" in [c["id"] for c in payload["contributors"]]
     assert all(entry["source_title"] for entry in payload["red_flags"] + payload["contributors"])
@@ -204,7 +218,7 @@ def test_a_description_that_opens_the_check_in_fills_what_it_says_and_is_confirm
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionStartCheckIn().run(dispatcher, tracker, DOMAIN))
     assert slot_values(events)["findings"] == latest["findings"]
-    confirmation = dispatcher.messages[1]["text"]
+    confirmation = rendered(dispatcher.messages[1])["text"]
     assert confirmation.startswith("I understood: left calf, about 3 weeks, no muscle weakness.")
 
 
@@ -230,3 +244,15 @@ def test_a_storys_question_of_a_known_kind_has_a_general_answer() -> None:
     story = {"text": "my calf has been jumping for a fortnight. should i be worried?"}
     assert general_topic_of_question(story) == "when_to_see_doctor"
     assert general_topic_of_question({"text": "my calf has twitched for a week, no weakness"}) is None
+
+
+def test_the_widget_gets_the_same_headings_as_the_message_and_the_other_cards() -> None:
+    from actions.check_in import assessment_message, assessment_payload
+
+    assessment = assess({"location": ["calf"], "duration_days": 30, "caffeine_cups_per_day": 5})
+    message, sent = assessment_message(assessment), assessment_payload(assessment)
+    card, headings = assessment_card(sent), sent["card_headings"]
+    for heading in ("why", "what_may_feed_it", "if_worse"):
+        assert f"\n\n{headings[heading]}:" in message
+    assert card.sources_line.startswith(f"{headings['sources']}: ")
+    assert card.not_a_diagnosis == headings["not_a_diagnosis"]

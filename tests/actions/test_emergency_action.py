@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.emergency import ActionEmergency
 from bot.knowledge import knowledge_base
+from bot.triage import red_flag_rules
 
 NUMBERS = ("911", "999", "112", "000")
 
@@ -46,7 +47,12 @@ def test_emergency_names_the_numbers_and_the_reason_first() -> None:
     first, *rest = run(emergency_tracker("I can't breathe", ["breathing_difficulty"], "out_of_scope"))
     assert first["text"].startswith("You mentioned trouble breathing.")
     assert all(number in first["text"] for number in NUMBERS)
-    assert first["custom"] == {"type": "emergency", "level": "emergency", "signs": ["breathing_difficulty"]}
+    assert first["custom"] == {
+        "type": "emergency",
+        "level": "emergency",
+        "level_title": red_flag_rules().levels["emergency"].title,
+        "signs": ["breathing_difficulty"],
+    }
     assert rest == []
 
 

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import ActionAnswerFaq, ActionListTopics, ActionSuggestTopics
 from bot.knowledge import knowledge_base
+from tests.actions.replies import rendered
 
 KB = knowledge_base()
 
@@ -42,6 +43,7 @@ def run(action: Action, tracker: Tracker) -> CollectingDispatcher:
     events = asyncio.run(action.run(dispatcher, tracker, {}))
     # The only event an answer sets is the topic it answered, for follow-ups.
     assert all(event["event"] == "slot" and event["name"] == "last_topic" for event in events)
+    dispatcher.messages = [rendered(message) for message in dispatcher.messages]  # as Rasa sends them
     return dispatcher
 
 

@@ -16,8 +16,9 @@ from actions.check_in import ActionCheckInResult, ActionStartCheckIn
 from actions.diary import ActionDiaryHowLong, ActionLogDuration, ActionLogTwitch, ActionShowDiary
 from actions.privacy import ActionAffirm, ActionAskDelete, ActionDeny
 from actions.summary import ActionDoctorSummary
-from bot.store import Store
+from bot.store import Store, retention_days
 from bot.triage import assess
+from tests.actions.replies import rendered
 
 ME = "person-1"
 CALF = {
@@ -47,8 +48,9 @@ def tracker(
 def run(action: Action, tracker: Tracker) -> tuple[list[dict], str, list[dict]]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, tracker, {}))
-    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
-    buttons = [b for m in dispatcher.messages for b in m.get("buttons") or []]
+    messages = [rendered(message) for message in dispatcher.messages]  # as Rasa sends them
+    text = "\n".join(m.get("text") or "" for m in messages)
+    buttons = [b for m in messages for b in m.get("buttons") or []]
     return events, text, buttons
 
 
@@ -65,7 +67,9 @@ def rows(store: Store, table: str) -> int:
 
 def test_logging_without_consent_asks_in_plain_words_and_stores_nothing(records_store: Store) -> None:
     events, text, buttons = run(ActionLogTwitch(), tracker(CALF))
-    assert "health information" in text and "delete my data" in text and "store nothing" in text
+    assert text.startswith("I can keep a twitch diary for you. This is health information")
+    assert "delete my data" in text and "store nothing" in text
+    assert f"for up to {int(retention_days())} days" in text
     assert [b["payload"] for b in buttons] == ["/affirm", "/deny"]
     assert slots(events)[records.PENDING_QUESTION_SLOT] == records.CONSENT
     assert slots(events)[records.PENDING_RECORDS_SLOT]["entries"][0]["location"] == "calf"
@@ -228,4 +232,5 @@ def test_a_broken_database_gets_a_clear_reply(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
     records.store.cache_clear()
     _, text, _ = run(ActionShowDiary(), tracker())
-    assert text == records.RECORDS_UNAVAILABLE
+    assert text == rendered({"response": "utter_records_unavailable"})["text"]
+    assert "can't reach your records" in text and "nothing was saved" in text

@@ -95,11 +95,8 @@ def test_a_guideline_sign_reads_well_as_a_yes_and_as_a_no(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(FINDINGS))
-def test_every_finding_can_be_asked_and_explained(name: str) -> None:
-    finding = FINDINGS[name]
-    assert finding.label.strip()
-    assert finding.question.endswith("?")
-    assert finding.why.endswith(".") and len(finding.why) < 120
+def test_every_finding_has_a_label_for_the_summary(name: str) -> None:
+    assert FINDINGS[name].label.strip()
 
 
 def test_valid_findings_come_back_read_only_with_lists_as_tuples() -> None:

@@ -272,11 +272,13 @@ def test_assessment_has_exactly_the_agreed_shape() -> None:
         "summary",
         "rules_version",
         "unknown_red_flags",
+        "level_title",
         "level_wording",
     }
     assert all(set(flag) == {"id", "explanation", "source"} for flag in result["red_flags"])
     assert all(set(c) == {"id", "explanation", "advice", "source"} for c in result["contributors"])
     assert set(result["level_wording"]) == {"headline", "what_to_do", "if_worse"}
+    assert result["level_title"] == RULES.levels["see_doctor"].title
     assert result["rules_version"] == RULES.version
     json.dumps(result)
 
