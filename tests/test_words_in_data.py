@@ -169,7 +169,7 @@ def _named(pattern: str) -> dict[str, list[str]]:
     with where."""
     found: dict[str, list[str]] = {}
     for folder in ("actions", "bot", "components"):
-        for path in sorted((ROOT / folder).glob("*.py")):
+        for path in sorted((ROOT / folder).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str):
                     if re.fullmatch(pattern, node.value):
@@ -192,7 +192,7 @@ WORDING_ARGUMENT = {"wording": 0, "ask_consent": 1}
 def wording_names_called() -> dict[str, list[str]]:
     called: dict[str, list[str]] = {}
     for folder in ("actions", "bot", "components"):
-        for path in sorted((ROOT / folder).glob("*.py")):
+        for path in sorted((ROOT / folder).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text())):
                 if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
                     continue
