@@ -250,15 +250,28 @@ def general_topic_of_question(latest_message: Dict[str, Any]) -> Optional[str]:
 def assessment_message(assessment: Assessment) -> str:
     """The result in reading order: the level, why, what may feed the twitching, if worse, not a diagnosis."""
     level = assessment.level_wording
-    parts = [wording("assessment_level", headline=level.headline, what_to_do=level.what_to_do)]
+    parts = [
+        wording("assessment_level", title=level.title, headline=level.headline, what_to_do=level.what_to_do)
+    ]
     if assessment.red_flags:
         parts.append(listed("heading_why", [flag.explanation for flag in assessment.red_flags]))
     if assessment.contributors:
         contributors = [f"{c.explanation} {c.advice}" for c in assessment.contributors]
         parts.append(listed("heading_what_may_feed_it", contributors))
     parts.append(wording("heading_before", heading=wording("heading_if_worse"), text=level.if_worse))
+    # A widget that shows only the text (rasa-webchat) still shows where the reasons come from.
+    cited = assessment_sources(assessment)
+    if cited:
+        parts.append(wording("heading_before", heading=wording("heading_sources"), text="; ".join(cited)))
     parts.append(wording("assessment_not_a_diagnosis"))
     return "\n\n".join(parts)
+
+
+def assessment_sources(assessment: Assessment) -> List[str]:
+    """The citations of the sources the assessment's reasons and triggers rest on, each once, in order."""
+    sources = knowledge_base().sources
+    ids = dict.fromkeys(entry.source for entry in (*assessment.red_flags, *assessment.contributors))
+    return [sources[source_id].citation if source_id in sources else source_id for source_id in ids]
 
 
 def assessment_payload(assessment: Assessment) -> Dict[str, Any]:

@@ -361,7 +361,7 @@ def test_a_database_restart_goes_unnoticed_and_the_conversation_carries_on(
     for answer in answers[:-1]:
         assistant.send(person, answer)
     final = text(assistant.send(person, answers[-1]))
-    assert final.startswith("Make an appointment with your doctor")
+    assert final.startswith("See a doctor in the next few days. Make an appointment with your doctor")
     assert stored_user_messages(postgres.url, of_rest(person)) == [
         "check my symptoms",
         "none of these",

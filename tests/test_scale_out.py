@@ -178,7 +178,8 @@ def test_one_persons_turns_alternate_between_replicas_and_make_one_conversation(
     assert "long_lasting" in [flag["id"] for flag in result["red_flags"]]
     assert {"caffeine", "short_sleep", "stress"} <= {c["id"] for c in result["contributors"]}
     text = Assistant.text(replies)
-    assert text.startswith("Make an appointment with your doctor") and "not a diagnosis" in text
+    assert text.startswith("See a doctor in the next few days. Make an appointment with your doctor")
+    assert "not a diagnosis" in text
     assert "I've added this result to your record" in text  # the consent given for the diary holds
 
     # nginx sent the turns to both replicas in strict alternation, each straight to one replica.

@@ -147,6 +147,10 @@ def test_findings_the_vocabulary_rejects_get_an_apology_that_ends_with_the_emerg
     assert message["text"].endswith(IF_URGENT) and not message.get("custom")
 
 
+def payload_entries(message: dict) -> list:
+    return message["custom"]["red_flags"] + message["custom"]["contributors"]
+
+
 def test_the_result_gives_level_reasons_contributors_and_not_a_diagnosis_in_that_order() -> None:
     findings = {
         "breathing_difficulty": False,
@@ -162,10 +166,16 @@ def test_the_result_gives_level_reasons_contributors_and_not_a_diagnosis_in_that
     }
     [message] = run_result(findings)
     text = message["text"]
-    assert text.startswith("Make an appointment with your doctor")
+    # The level's name first and the sources last, for a widget that shows only the text.
+    assert text.startswith("See a doctor in the next few days. Make an appointment with your doctor")
     assert (
-        text.index("Why:") < text.index("What may be feeding the twitching:") < text.index("not a diagnosis")
+        text.index("Why:")
+        < text.index("What may be feeding the twitching:")
+        < text.index("Sources: “")
+        < text.index("not a diagnosis")
     )
+    for entry in payload_entries(message):
+        assert entry["source_title"] in text
     payload = message["custom"]
     assert payload["type"] == "assessment" and payload["level"] == "see_doctor"
     assert payload["level_title"] == "See a doctor in the next few days"  # the card's heading, from data
