@@ -30,7 +30,6 @@ from bot.checkin import check_in
 from bot.emergency import emergency_instruction
 from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.triage import red_flag_rules
-from components import tracker_store
 from components.rasa_layer import outages
 from components.rasa_layer.outages import (
     ACTION_SERVER_DOWN_REPLY,
@@ -38,7 +37,8 @@ from components.rasa_layer.outages import (
     NOT_TAKEN_IN_REPLY,
     emergency_here,
 )
-from components.tracker_store import ConversationStoreUnavailable, DatabaseUrlTrackerStore
+from components.stores import tracker_store
+from components.stores.tracker_store import ConversationStoreUnavailable, DatabaseUrlTrackerStore
 from tests.conftest import CHECK_IN_ANSWERS, MODEL, ROOT, Assistant, Stack, free_port
 
 pytestmark = pytest.mark.server

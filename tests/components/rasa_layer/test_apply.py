@@ -15,6 +15,7 @@ from rasa.core.processor import MessageProcessor
 
 import components  # noqa: F401  (applies the changes, as loading our model does)
 from components import rasa_layer
+from components.channels.slack import SlackCards
 from components.rasa_layer import action_server, outages, overrides, sessions
 from components.rasa_layer.guard import (
     RasaLayerError,
@@ -24,8 +25,7 @@ from components.rasa_layer.guard import (
     original,
     replace,
 )
-from components.slack_channel import SlackCards
-from components.tracker_store import DatabaseUrlTrackerStore
+from components.stores.tracker_store import DatabaseUrlTrackerStore
 
 
 def test_the_layer_is_applied_and_every_target_is_as_it_expects() -> None:

@@ -14,7 +14,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.extract import extractor
-from components.stateless import StatelessComponent
+from components.nlu.stateless import StatelessComponent
 
 FINDINGS = "findings"
 SIDES = "finding_sides"

@@ -19,9 +19,9 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.tracker_store import DatabaseUrlTrackerStore
+from components.stores.tracker_store import DatabaseUrlTrackerStore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DOMAIN = Domain.load(ROOT / "domain.yml")
 
 

@@ -11,7 +11,7 @@ from typing import Any, Dict, List
 from rasa.shared.core.domain import Domain
 
 from bot.checkin import CheckIn, check_in, question_slot
-from components.importers import ContributingImporter
+from components.importers.contributing import ContributingImporter
 
 
 def check_in_responses(interview: CheckIn) -> Dict[str, List[Dict[str, Any]]]:

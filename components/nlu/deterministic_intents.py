@@ -28,8 +28,8 @@ from bot.conversation_reading import MORE, conversation_reading
 from bot.emergency import screen_message
 from bot.extract import MAX_TEXT_CHARS
 from bot.negation import negation
-from components.findings_extractor import FINDINGS
-from components.stateless import StatelessComponent
+from components.nlu.findings_extractor import FINDINGS
+from components.nlu.stateless import StatelessComponent
 
 _WORDS = re.compile(r"[a-z']+")
 EMERGENCY_INTENT = "emergency"
@@ -190,7 +190,7 @@ def _plainly_medical(text: str) -> bool:
 
 
 def _describes_a_twitch(message: Message) -> bool:
-    """The extractor found where the twitching is (components/findings_extractor.py)."""
+    """The extractor found where the twitching is (components/nlu/findings_extractor.py)."""
     return bool((message.get(FINDINGS) or {}).get(LOCATION))
 
 
