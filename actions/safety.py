@@ -22,7 +22,7 @@ from actions.answers import (
     send_topic,
 )
 from bot import safety
-from bot.checkin import FORM_NAME
+from bot.check_in import FORM_NAME
 from bot.conversation_reading import conversation_reading
 from bot.extract import MAX_TEXT_CHARS
 

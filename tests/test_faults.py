@@ -26,7 +26,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.checkin import check_in
+from bot.check_in import check_in
 from bot.emergency import emergency_instruction
 from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.triage import red_flag_rules

@@ -24,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot.checkin import check_in
+from bot.check_in import check_in
 from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.knowledge import knowledge_base
 from scripts.endpoints import LOCK_KEY_PREFIX

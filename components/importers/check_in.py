@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 
 from rasa.shared.core.domain import Domain
 
-from bot.checkin import CheckIn, check_in, question_slot
+from bot.check_in import CheckIn, check_in, question_slot
 from components.importers.contributing import ContributingImporter
 
 

@@ -11,7 +11,7 @@ from typing import Any, Dict, List
 import yaml
 from rasa.core.nlg.interpolator import interpolate
 
-from bot.checkin import check_in
+from bot.check_in import check_in
 from components.importers.check_in import check_in_responses
 from tests.conftest import ROOT
 
