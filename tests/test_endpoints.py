@@ -10,7 +10,7 @@ from scripts.endpoints import endpoints
 def test_make_run_keeps_locks_in_its_own_process() -> None:
     config = endpoints({})
     assert "lock_store" not in config
-    assert config["tracker_store"]["type"] == "components.stores.tracker_store.DatabaseUrlTrackerStore"
+    assert config["tracker_store"]["type"] == "components.stores.tracker_store.ConversationStore"
 
 
 def test_redis_url_gives_rasa_a_shared_lock_store() -> None:

@@ -38,7 +38,7 @@ from components.rasa_layer.outages import (
     emergency_here,
 )
 from components.stores import tracker_store
-from components.stores.tracker_store import ConversationStoreUnavailable, DatabaseUrlTrackerStore
+from components.stores.tracker_store import ConversationStore, ConversationStoreUnavailable
 from tests.conftest import CHECK_IN_ANSWERS, MODEL, ROOT, Assistant, Stack, free_port
 
 pytestmark = pytest.mark.server
@@ -273,7 +273,7 @@ def test_saving_waits_for_the_database_and_stores_each_event_once(
     monkeypatch.setattr(tracker_store, "RETRY_DELAYS_SECONDS", (0.0, 0.0))
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
     domain = Domain.load(ROOT / "domain.yml")
-    store = DatabaseUrlTrackerStore(domain=domain, database_url=url)
+    store = ConversationStore(domain=domain, database_url=url)
     dropped = sa.exc.OperationalError("commit", {}, ConnectionResetError("server closed the connection"))
     conversation = DialogueStateTracker.from_events(
         "ana", [ActionExecuted("action_listen"), UserUttered("hello", {"name": "greet"})], domain.slots
