@@ -54,7 +54,7 @@ from bot.safety import must_be_met_at_once
 
 logger = logging.getLogger(__name__)
 SLOW_DOWN = "utter_slow_down"
-DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
 # A client's refused messages get at most 1 / (1 + SCREENING_PAUSE) of the time: a tenth.
 SCREENING_PAUSE = 9.0
 

@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PRIVATE_CHAT = "private"
 PRIVATE_CHATS_ONLY = "utter_private_chats_only"
-DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
 UPDATES_KEPT = 10_000
 # Payloads with nothing to show here: the emergency instruction was already sent as text, and "your data
 # is deleted" is for the web widget, which then forgets its copy.
