@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/twitchcheck.tar.gz
 # Everything that changes the trained model.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/*.py components/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(shell find bot components -name '*.py')
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false

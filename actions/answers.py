@@ -24,11 +24,11 @@ MIN_TOPIC_CONFIDENCE = 0.15
 # retrieval in context is at least this sure of another topic ("what about not drinking enough?" after
 # the overview of causes: dehydration).
 SURE_OF_A_SWITCH = 0.15
-# Where components/text_classifiers.py leaves each question of a message with its topic.
+# Where components/nlu/text_classifiers.py leaves each question of a message with its topic.
 QUESTIONS = "questions"
-# Set by the NLU (components/deterministic_intents.py): the kind of follow-up a message is.
+# Set by the NLU (components/nlu/deterministic_intents.py): the kind of follow-up a message is.
 FOLLOW_UP = "follow_up"
-# Set by the NLU (components/text_classifiers.py): every topic's decision score for the message.
+# Set by the NLU (components/nlu/text_classifiers.py): every topic's decision score for the message.
 TOPIC_SCORES = "topic_scores"
 # The topic answered last, for a follow-up ("is it dangerous?") or a medicine question about it.
 LAST_TOPIC_SLOT = "last_topic"
@@ -109,7 +109,7 @@ def _answer_speaks_of(topic_id: str, subject: List[str], every: bool = True) -> 
 
 
 def _topic_scores(parse_data: Dict[str, Any]) -> Dict[str, float]:
-    """Every topic's decision score for a message, by topic id (components/text_classifiers.py)."""
+    """Every topic's decision score for a message, by topic id (components/nlu/text_classifiers.py)."""
     scores = parse_data.get(TOPIC_SCORES)
     if not isinstance(scores, dict):
         return {}
@@ -186,7 +186,7 @@ def send_brief_answer(dispatcher: CollectingDispatcher, kb: KnowledgeBase, topic
 
 def asked_questions(latest_message: Dict[str, Any]) -> List[Tuple[str, float]]:
     """The topics of the questions one message asks, in order, with the retrieval's confidence in each
-    (components/text_classifiers.py); the whole message's topic when it is one question."""
+    (components/nlu/text_classifiers.py); the whole message's topic when it is one question."""
     questions = latest_message.get(QUESTIONS)
     if isinstance(questions, list) and questions:
         return [

@@ -1,6 +1,6 @@
 """The symptom check-in: start it, read each answer, stop it on request, and give the assessment.
 
-Which question comes next and what an answer means is decided in bot.checkin; the level of care in
+Which question comes next and what an answer means is decided in bot.check_in; the level of care in
 bot.triage. These actions only move that between the tracker and the person.
 """
 
@@ -37,7 +37,7 @@ from actions.safety import CHECK_IN_PAUSED_SLOT, answer_concerns, reading_of
 from actions.summary import LAST_ASSESSMENT_SLOT
 from bot import safety
 from bot.cards import card_headings, listed
-from bot.checkin import (
+from bot.check_in import (
     ANSWERED,
     FORM_NAME,
     NAME_THEM,
@@ -146,7 +146,7 @@ class ActionStartCheckIn(Action):
 
 
 class ValidateCheckInForm(FormValidationAction):
-    """Reads each answer with bot.checkin; asks only what is still unknown; ends at an emergency sign."""
+    """Reads each answer with bot.check_in; asks only what is still unknown; ends at an emergency sign."""
 
     def name(self) -> str:
         return "validate_check_in_form"

@@ -35,7 +35,7 @@ from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 
 SUGGESTION_COUNT = 3
 RULES = Path(__file__).resolve().parent.parent / "data" / "rules"
-# Set by the NLU (components/deterministic_intents.py) where a follow-up replaced the classifier's intent.
+# Set by the NLU (components/nlu/deterministic_intents.py) where a follow-up replaced the classifier's intent.
 CLASSIFIED_AS = "classified_as"
 OWN_STORY = "own_story"
 START_CHECK_IN = "action_start_check_in"

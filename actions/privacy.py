@@ -31,7 +31,8 @@ from actions.summary import summary_link_message
 from bot.store import Store
 from bot.wording import wording
 
-# Tells the tracker store (components/tracker_store.py) to erase this conversation instead of saving it.
+# Tells the tracker store (components/stores/tracker_store.py) to erase this conversation instead of saving
+# it.
 CONVERSATION_ERASED_SLOT = "conversation_erased"
 DATA_DELETED = {"type": "data_deleted"}
 

@@ -22,7 +22,7 @@ from actions.answers import (
     send_topic,
 )
 from bot import safety
-from bot.checkin import FORM_NAME
+from bot.check_in import FORM_NAME
 from bot.conversation_reading import conversation_reading
 from bot.extract import MAX_TEXT_CHARS
 
@@ -41,7 +41,7 @@ OUT_OF_SCOPE_RESPONSES = {
     safety.CHILD: "utter_medical_out_of_scope_child",
     safety.CONDITION: "utter_medical_out_of_scope_condition",
 }
-# Where the NLU pipeline puts its safety reading of the message (components/deterministic_intents.py).
+# Where the NLU pipeline puts its safety reading of the message (components/nlu/deterministic_intents.py).
 SAFETY_READING = "safety"
 # The substances of data/safety_screen.yml that name no substance in particular ("a supplement").
 GENERIC_SUPPLEMENTS = "supplements"

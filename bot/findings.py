@@ -131,6 +131,7 @@ HABITS = (
 GROUPS: Mapping[str, tuple[Finding, ...]] = MappingProxyType(
     {"twitch": TWITCH, "emergency_screen": EMERGENCY_SCREEN, "red_flags": RED_FLAGS, "habits": HABITS}
 )
+# Every finding the assistant knows, by name: the vocabulary the extractor, the check-in and triage share.
 FINDINGS: Mapping[str, Finding] = MappingProxyType(
     {finding.name: finding for group in GROUPS.values() for finding in group}
 )

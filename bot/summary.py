@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
-from bot.checkin import understood
+from bot.check_in import understood
 from bot.diary import days_since, entry_line, spoken_days, when
 from bot.findings import BOOL, GROUPS
 from bot.knowledge import knowledge_base

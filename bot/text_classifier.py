@@ -1,6 +1,6 @@
 """Which label a short message has, with a confidence for each label: linear SVMs over TF-IDF features.
 
-The NLU pipeline uses it twice on the same features (components/text_classifiers.py): for the intent of a
+The NLU pipeline uses it twice on the same features (components/nlu/text_classifiers.py): for the intent of a
 message and for the FAQ topic of a question. Word (1-2) and character (2-4) TF-IDF features feed a linear SVM;
 confidences are a softmax over its decision scores. The features are computed once per message and shared.
 

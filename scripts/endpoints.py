@@ -7,8 +7,8 @@ Sanic workers (SANIC_WORKERS) or several Rasa replicas must share the lock, in R
     REDIS_URL=redis://127.0.0.1:6379/1 SANIC_WORKERS=2 make run
 
 Rasa itself refuses more than one worker without a shared lock store (it falls back to one). The lock store
-is components/lock_store.py, Rasa's Redis lock store made safe for several processes at once (Rasa's own
-loses a message when one person's messages reach two replicas at the same moment).
+is components/stores/lock_store.py, Rasa's Redis lock store made safe for several processes at once (Rasa's
+own loses a message when one person's messages reach two replicas at the same moment).
 
     python scripts/endpoints.py OUT.yml
 """
@@ -34,7 +34,7 @@ def redis_lock_store(redis_url: str) -> dict[str, Any]:
     if url.drivername not in ("redis", "rediss"):
         raise ValueError(f"REDIS_URL must start with redis:// or rediss://, not {url.drivername}://")
     section: dict[str, Any] = {
-        "type": "components.lock_store.AtomicRedisLockStore",
+        "type": "components.stores.lock_store.AtomicRedisLockStore",
         "url": url.host or "localhost",
         "port": url.port or 6379,
         "db": int(url.database or 0),

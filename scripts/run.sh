@@ -16,10 +16,10 @@ export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_E
 export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')}
 
 # REST: callers with a token (TWITCHCHECK_REST_TOKEN[S]) get their namespace; here, this machine's own
-# callers need none (components/rest_channel.py). The served configuration (deploy/) never sets this.
+# callers need none (components/channels/rest.py). The served configuration (deploy/) never sets this.
 export TWITCHCHECK_REST_OPEN_ON_LOOPBACK=1
-# Web chat sessions are signed with this secret (components/chat_socket.py); kept in .rasa, so a restart
-# keeps the widget's conversation.
+# Web chat sessions are signed with this secret (components/channels/chat_socket.py); kept in .rasa, so a
+# restart keeps the widget's conversation.
 mkdir -p .rasa
 if [ -z "${TWITCHCHECK_SESSION_SECRET:-}" ]; then
   if [ ! -s .rasa/session_secret ]; then

@@ -24,7 +24,7 @@ import yaml
 
 from bot.rate_limit import CLIENT_BURST, CLIENT_PER_MINUTE, SENDER_BURST, SENDER_PER_MINUTE
 from bot.store import migrate
-from components.chat_socket import DEFAULT_ORIGINS
+from components.channels.chat_socket import DEFAULT_ORIGINS
 from scripts.credentials import enabled_credentials
 from scripts.endpoints import endpoints
 

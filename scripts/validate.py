@@ -37,7 +37,7 @@ def explain_unused_response(message: str) -> str | None:
         return "check_in_form asks it for its requested slot; the validator does not follow forms."
     if any(f'"{name}"' in path.read_text() for path in ACTIONS_DIR.glob("*.py")):
         return "a custom action in actions/ sends it; the validator does not look into actions."
-    if any(f'"{name}"' in path.read_text() for path in COMPONENTS_DIR.glob("*.py")):
+    if any(f'"{name}"' in path.read_text() for path in COMPONENTS_DIR.rglob("*.py")):
         return "a channel in components/ sends it; the validator does not look into channels."
     return None
 

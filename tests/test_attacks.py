@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from bot.identity import DEFAULT_NAMESPACE, WebSessions, rest_id, slack_id, telegram_id, web_id
 from bot.store import connect, migrate
-from components.chat_socket import DEFAULT_ORIGINS
+from components.channels.chat_socket import DEFAULT_ORIGINS
 from tests.conftest import MODEL, ROOT, Assistant, Stack
 
 pytestmark = pytest.mark.server
@@ -81,7 +81,7 @@ ATTACKS = {
         "tests/test_slack.py::test_a_mention_in_a_channel_is_answered_by_direct_message_only",
     ],
     "the summary token stored in clear": [
-        "tests/components/test_tracker_store.py::test_a_summary_link_is_stored_without_its_token",
+        "tests/components/stores/test_tracker_store.py::test_a_summary_link_is_stored_without_its_token",
         "tests/bot/test_store.py::test_a_summary_link_keeps_no_usable_token_and_needs_consent",
         "tests/test_deploy.py::test_nginx_logs_no_summary_token",
         "tests/test_deploy.py::test_the_ingress_does_not_log_summary_downloads",

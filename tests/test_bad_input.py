@@ -1,6 +1,6 @@
-"""Odd input over REST against the real stack (components/rest_channel.py, components/reading.py): every
-message gets a helpful reply, nothing answers 5xx, every message the channel accepts is in the tracker store,
-and a request it cannot read gets a clear 4xx in JSON and stores nothing."""
+"""Odd input over REST against the real stack (components/channels/rest.py, components/channels/reading.py):
+every message gets a helpful reply, nothing answers 5xx, every message the channel accepts is in the tracker
+store, and a request it cannot read gets a clear 4xx in JSON and stores nothing."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from bot.identity import DEFAULT_NAMESPACE, address_of, rest_id
 from bot.knowledge import knowledge_base
-from components.reading import CONVERSATION_CONTROLS, MAX_READ_CHARS, ONLY_THE_BEGINNING, SORRY
+from components.channels.reading import CONVERSATION_CONTROLS, MAX_READ_CHARS, ONLY_THE_BEGINNING, SORRY
 from tests.conftest import ROOT, Assistant
 
 pytestmark = pytest.mark.server

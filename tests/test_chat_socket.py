@@ -1,6 +1,6 @@
-"""The web widget's Socket.IO channel (components/chat_socket.py) with a socket client of its own, as
+"""The web widget's Socket.IO channel (components/channels/chat_socket.py) with a socket client of its own, as
 web/chat.js talks to it, against the shared real stack: odd messages are read as every channel reads them
-(components/reading.py), and a message the channel cannot read gets a clear reply instead of silence.
+(components/channels/reading.py), and a message the channel cannot read gets a clear reply instead of silence.
 The widget itself, in a browser, is tests/test_widget.py."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 import socketio
 
-from components.chat_socket import DEFAULT_ORIGINS, UNREADABLE
-from components.reading import ONLY_THE_BEGINNING
+from components.channels.chat_socket import DEFAULT_ORIGINS, UNREADABLE
+from components.channels.reading import ONLY_THE_BEGINNING
 from tests.conftest import Assistant
 from tests.test_bad_input import CHECK_IN_OPENING, NOT_SURE
 from tests.test_safety_suite import CRISIS, EMERGENCY_FIRST, IN_CRISIS, SOMEONE_ELSES_EMERGENCY, problems

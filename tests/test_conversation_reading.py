@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.checkin import check_in
+from bot.check_in import check_in
 from bot.knowledge import knowledge_base
 from tests.conftest import ROOT, Assistant
 

@@ -10,13 +10,13 @@ from scripts.endpoints import endpoints
 def test_make_run_keeps_locks_in_its_own_process() -> None:
     config = endpoints({})
     assert "lock_store" not in config
-    assert config["tracker_store"]["type"] == "components.tracker_store.DatabaseUrlTrackerStore"
+    assert config["tracker_store"]["type"] == "components.stores.tracker_store.ConversationStore"
 
 
 def test_redis_url_gives_rasa_a_shared_lock_store() -> None:
     config = endpoints({"REDIS_URL": "redis://:secret@cache.internal:6380/2"}, "http://actions:5055/webhook")
     assert config["lock_store"] == {
-        "type": "components.lock_store.AtomicRedisLockStore",
+        "type": "components.stores.lock_store.AtomicRedisLockStore",
         "url": "cache.internal",
         "port": 6380,
         "db": 2,

@@ -1,8 +1,8 @@
-"""Fair use under load (components/fair_use.py) on a real Rasa and action server with tight limits: a flood
-from one client gets 429 with Retry-After over REST and nothing of it is stored, while a person at another
-address is answered as usual; the web chat asks a person to slow down instead of answering; a client cannot
-escape its limit by writing a forwarded address; and an emergency or a person in crisis over the limit is
-still answered, with the emergency instruction first or the crisis lines.
+"""Fair use under load (components/channels/fair_use.py) on a real Rasa and action server with tight limits: a
+flood from one client gets 429 with Retry-After over REST and nothing of it is stored, while a person at
+another address is answered as usual; the web chat asks a person to slow down instead of answering; a
+client cannot escape its limit by writing a forwarded address; and an emergency or a person in crisis over
+the limit is still answered, with the emergency instruction first or the crisis lines.
 
 Each test connects from a loopback address of its own (127.0.0.2, 127.0.0.3, ...: every 127.x address is this
 machine), so that each is a client of its own, as people at different addresses are.
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from bot.identity import DEFAULT_NAMESPACE, address_of, rest_id
 from bot.knowledge import knowledge_base
 from bot.rate_limit import CLIENT_BURST, CLIENT_PER_MINUTE, SENDER_BURST, SENDER_PER_MINUTE
-from components.fair_use import slow_down
+from components.channels.fair_use import slow_down
 from tests.conftest import MODEL, Assistant, Stack
 from tests.test_chat_socket import text_of, widget_says
 from tests.test_safety_suite import CRISIS, EMERGENCY_FIRST, IN_CRISIS, SOMEONE_ELSES_EMERGENCY, problems

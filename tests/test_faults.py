@@ -26,11 +26,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.checkin import check_in
+from bot.check_in import check_in
 from bot.emergency import emergency_instruction
 from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.triage import red_flag_rules
-from components import tracker_store
 from components.rasa_layer import outages
 from components.rasa_layer.outages import (
     ACTION_SERVER_DOWN_REPLY,
@@ -38,7 +37,8 @@ from components.rasa_layer.outages import (
     NOT_TAKEN_IN_REPLY,
     emergency_here,
 )
-from components.tracker_store import ConversationStoreUnavailable, DatabaseUrlTrackerStore
+from components.stores import tracker_store
+from components.stores.tracker_store import ConversationStore, ConversationStoreUnavailable
 from tests.conftest import CHECK_IN_ANSWERS, MODEL, ROOT, Assistant, Stack, free_port
 
 pytestmark = pytest.mark.server
@@ -273,7 +273,7 @@ def test_saving_waits_for_the_database_and_stores_each_event_once(
     monkeypatch.setattr(tracker_store, "RETRY_DELAYS_SECONDS", (0.0, 0.0))
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
     domain = Domain.load(ROOT / "domain.yml")
-    store = DatabaseUrlTrackerStore(domain=domain, database_url=url)
+    store = ConversationStore(domain=domain, database_url=url)
     dropped = sa.exc.OperationalError("commit", {}, ConnectionResetError("server closed the connection"))
     conversation = DialogueStateTracker.from_events(
         "ana", [ActionExecuted("action_listen"), UserUttered("hello", {"name": "greet"})], domain.slots

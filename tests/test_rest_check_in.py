@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from bot.checkin import check_in
+from bot.check_in import check_in
 from bot.knowledge import knowledge_base
 from tests.conftest import CHECK_IN_ANSWERS, Assistant
 

@@ -4,7 +4,7 @@ sharing PostgreSQL (the tracker store and the assistant's tables) and a Redis lo
 One person's turns go to both replicas in turn and must still make one conversation: a check-in carried
 through to its assessment, a diary entry with consent, the diary, a FAQ answer. Messages sent at once to both
 replicas are handled one after another, none lost or stored twice (the Redis lock store of
-components/lock_store.py; with Rasa's own, half of such bursts lost a message). When one replica stops,
+components/stores/lock_store.py; with Rasa's own, half of such bursts lost a message). When one replica stops,
 nginx sends the next turn to the other and the conversation carries on.
 
 The replicas start once for the module (scripts/stack.py, scripts/load_balancer.py). The last test stops one
@@ -24,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot.checkin import check_in
+from bot.check_in import check_in
 from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.knowledge import knowledge_base
 from scripts.endpoints import LOCK_KEY_PREFIX

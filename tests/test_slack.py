@@ -19,8 +19,8 @@ import pytest
 
 from bot.cards import assessment_card
 from bot.triage import assess
-from components.reading import ONLY_THE_BEGINNING
-from components.slack_channel import DELIVERY_KEY_PREFIX, DeliveriesSeen, SlackCards
+from components.channels.reading import ONLY_THE_BEGINNING
+from components.channels.slack import DELIVERY_KEY_PREFIX, DeliveriesSeen, SlackCards
 from tests.conftest import MODEL, REDIS_URL, Stack, redis_or_skip
 from tests.fakes import FakeApi, fake_slack
 from tests.test_bad_input import CHECK_IN_OPENING, NOT_SURE
@@ -173,7 +173,7 @@ def test_the_assessment_is_a_card_of_blocks(slack, monkeypatch: pytest.MonkeyPat
     assert "not a diagnosis" in text and card.what_to_do in text
 
 
-# Read as every channel reads a message (components/reading.py).
+# Read as every channel reads a message (components/channels/reading.py).
 ODD_MESSAGES = {
     "emergency-after-a-payload": '/inform{"a": 1} I can\'t breathe',
     "broken-payload": "/inform{bad",

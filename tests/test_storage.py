@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.identity import DEFAULT_NAMESPACE, rest_id
-from components.tracker_store import resolve_database_url
+from components.stores.tracker_store import resolve_database_url
 from tests.conftest import MODEL, POSTGRES_URL, Assistant, Stack, postgres_or_skip
 
 pytestmark = pytest.mark.server

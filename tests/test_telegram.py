@@ -15,8 +15,8 @@ import pytest
 
 from bot.cards import assessment_card
 from bot.triage import assess
-from components.reading import ONLY_THE_BEGINNING
-from components.telegram_channel import SECRET_HEADER, TelegramCards
+from components.channels.reading import ONLY_THE_BEGINNING
+from components.channels.telegram import SECRET_HEADER, TelegramCards
 from tests.conftest import MODEL, Stack
 from tests.fakes import FakeApi, fake_telegram
 from tests.test_bad_input import CHECK_IN_OPENING, NOT_SURE
@@ -169,7 +169,7 @@ def test_the_assessment_card_names_the_level_and_sources(telegram, monkeypatch: 
     assert "Sources: " in card["text"] and "not a diagnosis" in card["text"]
 
 
-# Read as every channel reads a message (components/reading.py); one chat each.
+# Read as every channel reads a message (components/channels/reading.py); one chat each.
 ODD_MESSAGES = {
     601: '/inform{"a": 1} I can\'t breathe',
     602: "/inform{bad",

@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 import yaml
 
-from bot.checkin import check_in
+from bot.check_in import check_in
 from bot.knowledge import knowledge_base
 from bot.triage import red_flag_rules
 from bot.wording import templates

@@ -18,9 +18,9 @@ from typing import Iterator
 import pytest
 import yaml
 
-from bot.checkin import check_in
+from bot.check_in import check_in
 from bot.wording import templates
-from components.check_in_importer import check_in_responses
+from components.importers.check_in import check_in_responses
 from tests.conftest import ROOT
 
 ACTIONS = sorted((ROOT / "actions").glob("*.py"))

@@ -3,8 +3,8 @@
  * Embed: a <div id="twitchcheck"></div>, socket.io.min.js, then this script; data-socket-url on this
  * script tag names the Rasa server (default: this page's host, port 5005).
  * Every piece of text is set with textContent, never innerHTML: nothing either side writes can become HTML.
- * The session id is issued and signed by the server (components/chat_socket.py); the widget never makes one
- * up. It and the transcript live in sessionStorage by default, so a reload keeps the conversation but they
+ * The session id is issued and signed by the server (components/channels/chat_socket.py); the widget never
+ * makes one up. It and the transcript live in sessionStorage by default, so a reload keeps the conversation but they
  * end with the tab, and scripts of other pages' tabs never see them. data-storage="local" keeps them across
  * tabs and restarts (localStorage), data-storage="memory" keeps nothing past the page. "Delete my data"
  * clears them and starts a new session. Messages typed while the server is unreachable wait and are sent

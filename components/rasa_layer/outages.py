@@ -15,7 +15,7 @@ Here (applied by components/rasa_layer, `install`, never on import):
   gives way, as it does when the server is up, so that the emergency (or crisis) rule runs. Should even that
   fail, the instruction read when this module was imported is sent (bot/emergency.py: the same wording,
   without the reasons).
-- The database stays unreachable after the tracker store's retries (components/tracker_store.py): the
+- The database stays unreachable after the tracker store's retries (components/stores/tracker_store.py): the
   person is told their message was not taken in and to send it again; an emergency still gets the
   instruction (the emergency screen needs no database). If only saving failed, the turn has been answered
   but is not stored, and the person is asked to send their last message again.
@@ -63,9 +63,9 @@ from actions.safety import ActionCrisis
 from actions.session import ActionSessionStart
 from bot.emergency import IF_URGENT, emergency_instruction
 from bot.wording import wording
-from components.deterministic_intents import CRISIS_INTENT, EMERGENCY_INTENT
+from components.nlu.deterministic_intents import CRISIS_INTENT, EMERGENCY_INTENT
 from components.rasa_layer.guard import Target, original, replace
-from components.tracker_store import ConversationStoreUnavailable
+from components.stores.tracker_store import ConversationStoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -245,8 +245,8 @@ async def reply_without_the_conversation(
         await output_channel.send_text_message(message.sender_id, NOT_SAVED_REPLY)
         return
     try:
-        # The channel may have given the parse of what should be read (components/reading.py): without it,
-        # Rasa's payload parser would take '/inform{"a": 1} I can't breathe' for an "inform".
+        # The channel may have given the parse of what should be read (components/channels/reading.py):
+        # without it, Rasa's payload parser would take '/inform{"a": 1} I can't breathe' for an "inform".
         parse_data = message.parse_data or await processor.parse_message(message)
     except Exception:
         logger.exception("could not read a message while the database is down")

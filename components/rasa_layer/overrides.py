@@ -13,9 +13,9 @@ from rasa.core.tracker_store import SQLTrackerStore
 from components.rasa_layer.guard import Target
 
 TARGETS = [
-    # components/tracker_store.py: one plain read, retried through a database restart.
+    # components/stores/tracker_store.py: one plain read, retried through a database restart.
     Target(SQLTrackerStore, "_retrieve", ("self", "sender_id", "fetch_events_from_all_sessions")),
-    # components/slack_channel.py: replies to the person's own Slack channel.
+    # components/channels/slack.py: replies to the person's own Slack channel.
     Target(SlackBot, "_post_message", ("self", "channel", "kwargs")),
 ]
 

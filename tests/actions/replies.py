@@ -11,8 +11,8 @@ from typing import Any, Dict, List
 import yaml
 from rasa.core.nlg.interpolator import interpolate
 
-from bot.checkin import check_in
-from components.check_in_importer import check_in_responses
+from bot.check_in import check_in
+from components.importers.check_in import check_in_responses
 from tests.conftest import ROOT
 
 # What an action's message carries besides the values of a response's {names}.

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.check_in import ActionCheckInResult, ActionStopCheckIn, ValidateCheckInForm
 from actions.emergency import ActionEmergency
 from bot.cards import assessment_card
-from bot.checkin import check_in
+from bot.check_in import check_in
 from bot.emergency import IF_URGENT
 from bot.triage import assess
 from tests.actions.replies import rendered

@@ -166,25 +166,25 @@ def test_no_to_delete_keeps_everything(records_store: Store) -> None:
     assert "haven't deleted anything" in text and rows(records_store, "diary_entries") == 1
 
 
-FINDINGS = {"location": ["calf"], "duration_days": 3, "weakness": False, "caffeine_cups_per_day": 5}
+CALF_TWITCH = {"location": ["calf"], "duration_days": 3, "weakness": False, "caffeine_cups_per_day": 5}
 
 
 def test_a_check_in_result_is_kept_for_someone_who_agreed(records_store: Store) -> None:
     records_store.give_consent(ME)
-    events, text, _ = run(ActionCheckInResult(), tracker(slots={"findings": FINDINGS}))
+    events, text, _ = run(ActionCheckInResult(), tracker(slots={"findings": CALF_TWITCH}))
     assert "added this result to your record" in text
     assert records_store.latest_assessment(ME).findings["caffeine_cups_per_day"] == 5
     assert slots(events)["last_assessment"]["result"]["level"]
 
 
 def test_a_check_in_result_asks_once_and_never_after_an_emergency(records_store: Store) -> None:
-    events, text, _ = run(ActionCheckInResult(), tracker(slots={"findings": FINDINGS}))
+    events, text, _ = run(ActionCheckInResult(), tracker(slots={"findings": CALF_TWITCH}))
     assert slots(events)[records.PENDING_QUESTION_SLOT] == records.CONSENT
     assert rows(records_store, "assessments") == 0
-    declined = {"findings": FINDINGS, records.CONSENT_DECLINED_SLOT: True}
+    declined = {"findings": CALF_TWITCH, records.CONSENT_DECLINED_SLOT: True}
     events, _, _ = run(ActionCheckInResult(), tracker(slots=declined))
     assert records.PENDING_QUESTION_SLOT not in slots(events)
-    emergency = {"findings": {**FINDINGS, "breathing_difficulty": True}}
+    emergency = {"findings": {**CALF_TWITCH, "breathing_difficulty": True}}
     events, _, _ = run(ActionCheckInResult(), tracker(slots=emergency))
     assert records.PENDING_QUESTION_SLOT not in slots(events)
 
@@ -207,7 +207,7 @@ def test_a_short_diary_still_lets_the_check_in_ask_how_long(records_store: Store
 
 def test_the_summary_gives_a_private_link_once_agreed(records_store: Store) -> None:
     records_store.give_consent(ME)
-    records_store.save_assessment(ME, FINDINGS, assess(FINDINGS))
+    records_store.save_assessment(ME, CALF_TWITCH, assess(CALF_TWITCH))
     _, text, _ = run(ActionDoctorSummary(), tracker())
     assert "Summary for your doctor" in text and "Not present: no muscle weakness" in text
     assert "/webhooks/summary/" in text and "24 hours" in text
@@ -217,7 +217,7 @@ def test_the_summary_gives_a_private_link_once_agreed(records_store: Store) -> N
 def test_the_summary_without_consent_comes_from_the_conversation_and_asks_to_keep_it(
     records_store: Store,
 ) -> None:
-    kept = {"findings": FINDINGS, "result": assess(FINDINGS).to_dict()}
+    kept = {"findings": CALF_TWITCH, "result": assess(CALF_TWITCH).to_dict()}
     events, text, _ = run(ActionDoctorSummary(), tracker(slots={"last_assessment": kept}))
     assert "from this conversation" in text and "/webhooks/summary/" not in text
     assert slots(events)[records.PENDING_RECORDS_SLOT] == {"assessment": kept, "summary_link": True}

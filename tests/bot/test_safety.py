@@ -152,8 +152,8 @@ def test_the_second_adversarial_set(case: dict) -> None:
 
 @pytest.mark.parametrize("case", SCREEN_CASES, ids=[case["id"] for case in SCREEN_CASES])
 def test_what_no_limit_may_turn_away_is_exactly_what_the_screens_escalate(case: dict) -> None:
-    # A fair-use limit lets a message through when this says so (components/fair_use.py): it must agree with
-    # the emergency screen and the whole safety screen's crisis, case for case.
+    # A fair-use limit lets a message through when this says so (components/channels/fair_use.py): it must
+    # agree with the emergency screen and the whole safety screen's crisis, case for case.
     message = case["message"]
     escalated = bool(screen_message(message)) or safety.CRISIS in screen(message).concerns
     assert safety.must_be_met_at_once(message) == escalated, message

@@ -10,7 +10,7 @@ from bot.summary import build_summary, chat_text, markdown
 from bot.triage import assess
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
-FINDINGS = {
+CALF_TWITCH = {
     "location": ["calf"],
     "duration_days": 21,
     "weakness": False,
@@ -25,8 +25,8 @@ DIARY = [
 
 
 def stored() -> StoredAssessment:
-    result = assess(FINDINGS).to_dict()
-    return StoredAssessment(1, "p", NOW - timedelta(hours=1), FINDINGS, result, result["level"], "v")
+    result = assess(CALF_TWITCH).to_dict()
+    return StoredAssessment(1, "p", NOW - timedelta(hours=1), CALF_TWITCH, result, result["level"], "v")
 
 
 def test_the_chat_summary_separates_what_was_reported_from_what_was_not() -> None:
@@ -64,8 +64,8 @@ def test_the_file_has_every_section_and_the_whole_diary() -> None:
 
 
 def test_without_stored_records_the_summary_comes_from_this_conversation() -> None:
-    result = assess(FINDINGS).to_dict()
-    summary = build_summary(NOW, (), None, FINDINGS, result)
+    result = assess(CALF_TWITCH).to_dict()
+    summary = build_summary(NOW, (), None, CALF_TWITCH, result)
     assert summary.findings_from == "this conversation"
     assert "no twitch diary kept" in chat_text(summary)
 
@@ -78,7 +78,7 @@ def test_with_nothing_known_the_summary_says_how_to_start() -> None:
 
 def test_a_guideline_sign_is_reported_and_its_guideline_cited() -> None:
     findings = {
-        **FINDINGS,
+        **CALF_TWITCH,
         "falls_or_tripping": True,
         "morning_headaches": False,
         "location": ["eyelid"],

@@ -60,7 +60,7 @@ def test_the_projects_wording_file_loads_and_every_sentence_reads_as_words() -> 
 
 
 def test_a_kind_of_medicine_without_words_of_its_own_reads_as_its_name() -> None:
-    from bot.checkin import understood
+    from bot.check_in import understood
 
     assert understood({"medications": ["proton_pump_inhibitor", "blood_pressure"]}) == (
         "taking reflux tablets (PPI) and blood pressure"

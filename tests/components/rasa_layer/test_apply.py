@@ -15,6 +15,7 @@ from rasa.core.processor import MessageProcessor
 
 import components  # noqa: F401  (applies the changes, as loading our model does)
 from components import rasa_layer
+from components.channels.slack import SlackCards
 from components.rasa_layer import action_server, outages, overrides, sessions
 from components.rasa_layer.guard import (
     RasaLayerError,
@@ -24,8 +25,7 @@ from components.rasa_layer.guard import (
     original,
     replace,
 )
-from components.slack_channel import SlackCards
-from components.tracker_store import DatabaseUrlTrackerStore
+from components.stores.tracker_store import ConversationStore
 
 
 def test_the_layer_is_applied_and_every_target_is_as_it_expects() -> None:
@@ -132,7 +132,7 @@ def test_a_moved_target_stops_rasa_at_start_up_with_its_name() -> None:
 
 
 def test_our_subclasses_override_rasas_private_methods_with_their_parameters() -> None:
-    ours = {"_retrieve": DatabaseUrlTrackerStore, "_post_message": SlackCards}
+    ours = {"_retrieve": ConversationStore, "_post_message": SlackCards}
     for target in overrides.TARGETS:
         override = vars(ours[target.name])[target.name]
         assert tuple(inspect.signature(override).parameters) == target.parameters

@@ -43,7 +43,7 @@ from components.rasa_layer.outages import (
     rasa_run_remote_action,
     run_remote_action,
 )
-from components.tracker_store import ConversationStoreUnavailable
+from components.stores.tracker_store import ConversationStoreUnavailable
 
 DOMAIN = Domain.load(Path(__file__).resolve().parents[3] / "domain.yml")
 NLG = TemplatedNaturalLanguageGenerator(DOMAIN.responses)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.checkin import ANSWERED, NAME_THEM, UNCLEAR, UNKNOWN, WHY, check_in, load_check_in
+from bot.check_in import ANSWERED, NAME_THEM, UNCLEAR, UNKNOWN, WHY, check_in, load_check_in
 from bot.findings import FINDINGS, validate_findings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge import KnowledgeBase, knowledge_base
-from components.importers import ContributingImporter
+from components.importers.contributing import ContributingImporter
 
 RETRIEVAL_INTENT = "faq"
 

@@ -10,8 +10,8 @@ from typing import Any, Dict, List
 
 from rasa.shared.core.domain import Domain
 
-from bot.checkin import CheckIn, check_in, question_slot
-from components.importers import ContributingImporter
+from bot.check_in import CheckIn, check_in, question_slot
+from components.importers.contributing import ContributingImporter
 
 
 def check_in_responses(interview: CheckIn) -> Dict[str, List[Dict[str, Any]]]:

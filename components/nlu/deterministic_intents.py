@@ -28,8 +28,8 @@ from bot.conversation_reading import MORE, conversation_reading
 from bot.emergency import screen_message
 from bot.extract import MAX_TEXT_CHARS
 from bot.negation import negation
-from components.findings_extractor import FINDINGS
-from components.stateless import StatelessComponent
+from components.nlu.findings_extractor import FINDINGS_KEY
+from components.nlu.stateless import StatelessComponent
 
 _WORDS = re.compile(r"[a-z']+")
 EMERGENCY_INTENT = "emergency"
@@ -132,10 +132,10 @@ def _read_in_conversation(message: Message, text: str) -> None:
     just answered (bot/conversation_reading.py)."""
     reading = conversation_reading()
     current = _intent(message)
-    aspect = reading.follow_up_aspect(text, (message.get(FINDINGS) or {}).get(LOCATION) or ())
+    aspect = reading.follow_up_aspect(text, (message.get(FINDINGS_KEY) or {}).get(LOCATION) or ())
     if aspect:
         message.set(FOLLOW_UP, aspect, add_to_output=True)
-    if current in STORY_MAY_REPLACE and reading.tells_own_story(text, message.get(FINDINGS) or {}):
+    if current in STORY_MAY_REPLACE and reading.tells_own_story(text, message.get(FINDINGS_KEY) or {}):
         # A question to the knowledge base stays one, so that the answer is the one asked for; the FAQ
         # action answers it briefly and starts the check-in (actions/faq.py). Anything else is a story.
         message.set(OWN_STORY, True, add_to_output=True)
@@ -155,7 +155,7 @@ def _read_in_conversation(message: Message, text: str) -> None:
 def _tells_anything(message: Message) -> bool:
     """The extractor found something the message says about the person beyond where (a duration, a
     habit, a symptom): then it is an answer or a description, not a follow-up."""
-    return any(name not in ("location", "side") for name in message.get(FINDINGS) or {})
+    return any(name not in ("location", "side") for name in message.get(FINDINGS_KEY) or {})
 
 
 def _intent(message: Message) -> str | None:
@@ -180,7 +180,7 @@ def _leans_on_an_answer(message: Message, text: str) -> bool:
     """"how do I get rid of it?": a follow-up to the answer just given, in words the knowledge base knows,
     not a question about another condition ("my knee hurts, how do I get rid of it?")."""
     reading = conversation_reading()
-    places = (message.get(FINDINGS) or {}).get(LOCATION) or ()
+    places = (message.get(FINDINGS_KEY) or {}).get(LOCATION) or ()
     return reading.follow_up_aspect(text, places) is not None and reading.names_nothing(text)
 
 
@@ -190,8 +190,8 @@ def _plainly_medical(text: str) -> bool:
 
 
 def _describes_a_twitch(message: Message) -> bool:
-    """The extractor found where the twitching is (components/findings_extractor.py)."""
-    return bool((message.get(FINDINGS) or {}).get(LOCATION))
+    """The extractor found where the twitching is (components/nlu/findings_extractor.py)."""
+    return bool((message.get(FINDINGS_KEY) or {}).get(LOCATION))
 
 
 def _set_emergency(message: Message, text: str, signs: list, extractor: str) -> None:

@@ -19,9 +19,9 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.tracker_store import DatabaseUrlTrackerStore
+from components.stores.tracker_store import ConversationStore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DOMAIN = Domain.load(ROOT / "domain.yml")
 
 
@@ -45,7 +45,7 @@ def a_conversation(sender: str) -> DialogueStateTracker:
 
 def test_a_conversation_comes_back_as_rasa_would_read_it(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
-    ours = DatabaseUrlTrackerStore(domain=DOMAIN, database_url=url)
+    ours = ConversationStore(domain=DOMAIN, database_url=url)
     asyncio.run(ours.save(a_conversation("ana")))
     rasas = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "conversations.db"))
     expected = asyncio.run(rasas.retrieve("ana"))
@@ -59,7 +59,7 @@ def test_a_conversation_comes_back_as_rasa_would_read_it(tmp_path: Path) -> None
 
 def test_the_sqlite_file_is_shared_safely_between_processes(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
-    store = DatabaseUrlTrackerStore(domain=DOMAIN, database_url=url)
+    store = ConversationStore(domain=DOMAIN, database_url=url)
     with store.engine.connect() as connection:
         assert connection.execute(sa.text("pragma journal_mode")).scalar() == "wal"
         assert connection.execute(sa.text("pragma busy_timeout")).scalar() >= 5000
@@ -67,7 +67,7 @@ def test_the_sqlite_file_is_shared_safely_between_processes(tmp_path: Path) -> N
 
 def test_a_turn_that_starts_a_new_session_is_stored_once_even_when_saved_again(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
-    ours = DatabaseUrlTrackerStore(domain=DOMAIN, database_url=url)
+    ours = ConversationStore(domain=DOMAIN, database_url=url)
     asyncio.run(ours.save(a_conversation("ben")))
     tracker = asyncio.run(ours.retrieve("ben"))
     new_session = [
@@ -98,7 +98,7 @@ def test_a_summary_link_is_stored_without_its_token(tmp_path: Path) -> None:
     link = f"download it here: http://localhost:5005/webhooks/summary/{token} . The link works for 24 hours"
     tracker = a_conversation("bea")
     tracker.update(BotUttered(link))
-    store = DatabaseUrlTrackerStore(domain=DOMAIN, database_url=url)
+    store = ConversationStore(domain=DOMAIN, database_url=url)
     asyncio.run(store.save(tracker))
     engine = sa.create_engine(url)
     with engine.connect() as connection:

@@ -14,9 +14,9 @@
   `make run` serves on port 8000). Rasa allows every origin, and with --cors sends the CORS header twice.
 - A malformed message (no data, not an object, no text, text that is not a string) gets a clear reply
   instead of an exception in the server log and silence in the widget.
-- A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
+- A message is read as every channel reads it (components/channels/reading.py): malformed payloads and Rasa's
   conversation controls as words, an over-long message from its beginning, an apology instead of silence,
-  and limited per session and per client address (components/fair_use.py).
+  and limited per session and per client address (components/channels/fair_use.py).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from sanic import Blueprint
 
 from bot.identity import WebSessions
 from bot.wording import wording
-from components.fair_use import client_of_socket
-from components.reading import handle_carefully, running_agent
+from components.channels.fair_use import client_of_socket
+from components.channels.reading import handle_carefully, running_agent
 
 logger = logging.getLogger(__name__)
 DEFAULT_ORIGINS = "http://localhost:8000 http://127.0.0.1:8000"

@@ -81,7 +81,10 @@ def is_connection_error(error: sa.exc.DBAPIError) -> bool:
     return error.connection_invalidated or isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
 
 
-class DatabaseUrlTrackerStore(SQLTrackerStore):
+class ConversationStore(SQLTrackerStore):
+    """Rasa's SQL tracker store, in the database DATABASE_URL names, that erases a conversation on request,
+    keeps no summary link's token and rides out a database restart (see the module docstring)."""
+
     def __init__(
         self,
         domain: Optional[Domain] = None,
@@ -225,8 +228,8 @@ def event_from_dict(parameters: Dict[str, Any]) -> Optional[Event]:
 
 
 __all__: List[str] = [
+    "ConversationStore",
     "ConversationStoreUnavailable",
-    "DatabaseUrlTrackerStore",
     "ERASED_SLOT",
     "RETRY_DELAYS_SECONDS",
     "event_from_dict",

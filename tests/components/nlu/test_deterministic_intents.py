@@ -6,7 +6,7 @@ from __future__ import annotations
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components.deterministic_intents import DeterministicIntents
+from components.nlu.deterministic_intents import DeterministicIntents
 
 
 def parsed(text: str, intent: str = "faq") -> Message:

@@ -14,10 +14,11 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.extract import extractor
-from components.stateless import StatelessComponent
+from components.nlu.stateless import StatelessComponent
 
-FINDINGS = "findings"
-SIDES = "finding_sides"
+# Where in the parse result the findings go (the actions read them there).
+FINDINGS_KEY = "findings"
+FINDING_SIDES_KEY = "finding_sides"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -28,6 +29,6 @@ class FindingsExtractor(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             extraction = extractor().extract(message.get(TEXT) or "")
-            message.set(FINDINGS, dict(extraction.findings), add_to_output=True)
-            message.set(SIDES, dict(extraction.sides), add_to_output=True)
+            message.set(FINDINGS_KEY, dict(extraction.findings), add_to_output=True)
+            message.set(FINDING_SIDES_KEY, dict(extraction.sides), add_to_output=True)
         return messages

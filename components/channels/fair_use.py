@@ -11,7 +11,7 @@ stored, so that one client's flood cannot slow everyone else's replies or fill t
   ignored: any client could write one.
 - Over the limit, a message is neither read nor stored: the check comes before Rasa sees it, so a flood of
   new senders stores no conversation. REST answers 429 with Retry-After and a JSON error (`refused_request`);
-  the chat channels send the domain's utter_slow_down (`handle_carefully` in components/reading.py).
+  the chat channels send the domain's utter_slow_down (`handle_carefully` in components/channels/reading.py).
 - An emergency or a person in crisis is never turned away: a message over the limit is screened first
   (bot.safety.must_be_met_at_once) and, if it is one, handled as usual, its cost taken and the buckets left
   empty. A flood written as emergencies therefore gets through; nginx's limits in deploy/ stand behind that.
@@ -54,7 +54,7 @@ from bot.safety import must_be_met_at_once
 
 logger = logging.getLogger(__name__)
 SLOW_DOWN = "utter_slow_down"
-DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
 # A client's refused messages get at most 1 / (1 + SCREENING_PAUSE) of the time: a tenth.
 SCREENING_PAUSE = 9.0
 
@@ -92,7 +92,7 @@ class FairUse:
     async def refusal(self, text: str, sender: str, client: Optional[str]) -> Optional[int]:
         """None when the message may be handled (its cost taken); else the whole seconds to wait before
         sending it again (at least 1)."""
-        reading = text.strip()[:MAX_TEXT_CHARS]  # what is read of it (components/reading.py)
+        reading = text.strip()[:MAX_TEXT_CHARS]  # what is read of it (components/channels/reading.py)
         cost = message_cost(len(reading))
         wait = self.limits.admit(sender, client, cost)
         if wait == 0.0:

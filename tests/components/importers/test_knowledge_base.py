@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 from bot.knowledge import knowledge_base
-from components.knowledge_importer import KnowledgeBaseImporter, knowledge_base_as_rasa_yaml
+from components.importers.knowledge_base import KnowledgeBaseImporter, knowledge_base_as_rasa_yaml
 
 
 def test_every_topic_becomes_a_retrieval_intent_with_its_answer() -> None:

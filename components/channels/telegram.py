@@ -13,7 +13,7 @@
 - A chat is filed as `telegram:<chat id>` (bot/identity.py), so no other channel can name it; replies go
   to the chat id itself.
 - The assessment card is a short message with the level in words, mark and sources.
-- A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
+- A message is read as every channel reads it (components/channels/reading.py): malformed payloads and Rasa's
   conversation controls as words, an over-long message from its beginning, an apology instead of silence.
 - TELEGRAM_API_URL points the client elsewhere, e.g. http://127.0.0.1:8081 (the tests'
   fake Bot API, or a self-hosted Bot API server); unset, it is Telegram's.
@@ -43,13 +43,13 @@ from sanic.response import HTTPResponse
 from bot.cards import assessment_card
 from bot.identity import address_of, telegram_id
 from bot.safety import must_be_met_at_once
-from components.reading import handle_carefully
+from components.channels.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PRIVATE_CHAT = "private"
 PRIVATE_CHATS_ONLY = "utter_private_chats_only"
-DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
 UPDATES_KEPT = 10_000
 # Payloads with nothing to show here: the emergency instruction was already sent as text, and "your data
 # is deleted" is for the web widget, which then forgets its copy.

@@ -25,6 +25,8 @@ CHECK_IN_FILE = Path(__file__).resolve().parent.parent / "data" / "check_in.yml"
 
 ANSWERED, UNKNOWN, WHY, UNCLEAR, NAME_THEM = "answered", "unknown", "why", "unclear", "name_them"
 # How the conversation layer names the check-in: one form, one slot per question (domain.yml lists them).
+# The slots keep their older spelling, `checkin_<question id>` (and the form asks each with
+# `utter_ask_checkin_<question id>`): they are named in domain.yml, data/ and every stored conversation.
 FORM_NAME = "check_in_form"
 SLOT_PREFIX = "checkin_"
 

@@ -16,10 +16,12 @@ nor another integrator's. Without a token a request gets 401, except under `make
 the default namespace. Replies name the sender as the caller named it.
 
 A request that can be read is handled as before: every message, even an empty one, is stored and answered,
-read as every channel reads it (components/reading.py: malformed payloads and Rasa's conversation controls as
-words, an over-long message from its beginning, an apology instead of silence when handling fails).
+read as every channel reads it (components/channels/reading.py: malformed payloads and Rasa's conversation
+controls as words, an over-long message from its beginning, an apology instead of silence when handling
+fails).
 
-A request over the fair-use limits gets 429 with Retry-After instead, unstored (components/fair_use.py).
+A request over the fair-use limits gets 429 with Retry-After instead, unstored
+(components/channels/fair_use.py).
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot.identity import DEFAULT_NAMESPACE, MAX_REST_SENDER_CHARS, RestTokens, rest_id
-from components.fair_use import refused_request
-from components.reading import handle_carefully
+from components.channels.fair_use import refused_request
+from components.channels.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +192,7 @@ class RestChannel(RestInput):
             conversation = rest_id(namespace, fields["sender"])
             too_many = await refused_request(request, fields["message"], conversation)
             if too_many is not None:
-                return too_many  # 429: over the fair-use limits, not stored (components/fair_use.py)
+                return too_many  # 429: over the fair-use limits, not stored (components/channels/fair_use.py)
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 return response.stream(
                     self._streamed(request, on_new_message, fields), content_type="text/event-stream"

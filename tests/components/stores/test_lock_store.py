@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 from sqlalchemy.engine import make_url
 
-from components.lock_store import AtomicRedisLockStore
+from components.stores.lock_store import AtomicRedisLockStore
 from scripts.endpoints import LOCK_KEY_PREFIX
 from tests.conftest import REDIS_URL, redis_or_skip
 

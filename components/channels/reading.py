@@ -27,7 +27,7 @@ the message (UserMessage.parse_data), and Rasa stores the message in full with t
 If handling a message fails, the person gets an apology (SORRY) instead of Rasa's silence.
 
 Before any of that, a message over the fair-use limits is turned away with a polite note, unread and
-unstored, unless it describes an emergency or a crisis (components/fair_use.py).
+unstored, unless it describes an emergency or a crisis (components/channels/fair_use.py).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from sanic.exceptions import SanicException
 from bot.emergency import IF_URGENT
 from bot.extract import MAX_TEXT_CHARS
 from bot.wording import wording
-from components.fair_use import turned_away
+from components.channels.fair_use import turned_away
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ configurable Web API address.
   posted where others read it.
 - A person is filed as `slack:<team>:<user>` (bot/identity.py): a Slack user id is visible to the whole
   workspace, and only a request signed by Slack, from this person in that team, reaches their conversation.
-- A message is read as every channel reads it (components/reading.py): malformed payloads and Rasa's
+- A message is read as every channel reads it (components/channels/reading.py): malformed payloads and Rasa's
   conversation controls as words, an over-long message from its beginning, an apology instead of silence.
 Signatures and timestamps (unsigned, wrongly signed or older than five minutes) are checked by Rasa.
 """
@@ -33,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import assessment_card
 from bot.identity import address_of, channel_of, slack_id
-from components.reading import handle_carefully
+from components.channels.reading import handle_carefully
 
 logger = logging.getLogger(__name__)
 # Slack's direct-message conversations have ids starting with D; channels C, private groups G.

@@ -1,0 +1,1 @@
+"""Our NLU components, named in config.yml's pipeline: they call bot/ on each message."""
