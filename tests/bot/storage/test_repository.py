@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from actions.records import CONVERSATION_EVENTS
 from bot.storage.migrations import migrate
-from bot.storage.repository import ConsentRequired, DiaryEntryError, Store, connect
+from bot.storage.repository import ConsentRequired, DiaryEntryError, LinkedTable, Store, connect
 from bot.triage import assess
 from tests.bot.storage.databases import add_event, conversation_rows, create_rasa_events, rows_of
 
@@ -244,3 +244,22 @@ def test_deleting_a_person_leaves_no_copy_in_the_sqlite_file(tmp_path: Path) -> 
         assert marker.encode() in on_disk()
         opened.delete_person(ALICE)
         assert marker.encode() not in on_disk(), "a deleted row must not survive in free pages or the WAL"
+
+
+def test_any_table_of_a_persons_rows_can_be_linked_by_its_names(database_url: str) -> None:
+    migrate(database_url)
+    log = sa.Table(
+        "chat_log",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("who", sa.String(255)),
+        sa.Column("said_at", sa.Float),
+    )
+    with connect(database_url, linked_tables=[LinkedTable("chat_log", "who", "said_at")]) as opened:
+        log.create(opened.engine)
+        with opened.engine.begin() as connection:
+            for who, at in ((ALICE, NOW), (BOB, NOW - timedelta(days=400)), (BOB, NOW)):
+                connection.execute(log.insert().values(who=who, said_at=at.timestamp()))
+        assert opened.purge_older_than(365, now=NOW) == 1
+        assert opened.delete_person(ALICE) == 1
+        assert rows_of(opened, "chat_log", BOB, column="who") == 1
