@@ -29,7 +29,7 @@ from bot.diary import (
     long_lasting,
     long_lasting_note,
 )
-from bot.store import Store
+from bot.storage.repository import Store
 from bot.wording import wording
 
 # Places offered as buttons when a person asks to log a twitch without saying where.

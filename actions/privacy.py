@@ -28,7 +28,7 @@ from actions.records import (
     store,
 )
 from actions.summary import summary_link_message
-from bot.store import Store
+from bot.storage.repository import Store
 from bot.wording import wording
 
 # Tells the tracker store (components/stores/tracker_store.py) to erase this conversation instead of saving

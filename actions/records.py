@@ -1,6 +1,6 @@
 """What the actions share about a person's records: the store, consent, and the yes/no question pending.
 
-A person is the channel's sender id. Nothing is stored before they agree (bot.store enforces it): an
+A person is the channel's sender id. Nothing is stored before they agree (bot.storage enforces it): an
 action that wants to store something without consent keeps it in the `pending_records` slot, asks, and
 `action_affirm` stores it if the next message says yes. A yes counts only as the answer to a question
 asked in the assistant's previous turn, so a stray "yes" later can never agree to anything or delete data.
@@ -18,7 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.store import Store, connect, retention_days
+from bot.storage.repository import LinkedTable, Store, connect, retention_days
 from bot.wording import wording
 
 logger = logging.getLogger(__name__)
@@ -28,11 +28,16 @@ PENDING_RECORDS_SLOT = "pending_records"
 CONSENT_DECLINED_SLOT = "consent_declined"
 CONSENT, DELETE = "consent", "delete"
 
+# Rasa's SQL tracker store keeps each conversation's events in the same database (one row per event, the
+# sender id and a Unix timestamp on each); deleting a person or purging old records clears them too.
+# components/stores/tracker_store.py checks at start-up that Rasa's table is this one.
+CONVERSATION_EVENTS = LinkedTable("events", person_column="sender_id", time_column="timestamp")
+
 
 @functools.lru_cache(maxsize=1)
 def store() -> Store:
     """The action server's one Store, on DATABASE_URL (else twitchcheck.db), as Rasa's tracker store."""
-    return connect()
+    return connect(linked_tables=[CONVERSATION_EVENTS])
 
 
 def person(tracker: Tracker) -> str:

@@ -19,7 +19,7 @@ from actions.records import (
     records_unavailable,
     store,
 )
-from bot.store import SUMMARY_LINK_HOURS, Store
+from bot.storage.repository import SUMMARY_LINK_HOURS, Store
 from bot.summary import build_summary, chat_text
 from bot.wording import wording
 

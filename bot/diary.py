@@ -1,6 +1,6 @@
 """The twitch diary in words: how long one twitch lasted, the diary as a list, and how long it has gone on.
 
-Plain functions over bot.store's DiaryEntry; the Rasa actions send what they return, in the words of
+Plain functions over bot.storage's DiaryEntry; the Rasa actions send what they return, in the words of
 data/wording.yml. How many days make "long enough to see a doctor", and the source saying so, come from the
 triage rule `long_lasting` in data/red_flags.yml, so the diary and the check-in cannot disagree.
 """
@@ -14,7 +14,7 @@ from typing import Sequence
 
 from bot.amounts import NUMBER_WORDS, as_number, number_value
 from bot.knowledge import knowledge_base
-from bot.store import SECONDS_PER_DAY, DiaryEntry
+from bot.storage.repository import SECONDS_PER_DAY, DiaryEntry
 from bot.triage import red_flag_rules
 from bot.wording import wording
 

@@ -1,10 +1,11 @@
 """Free text to findings: "my left calf has twitched for 3 weeks, no weakness, 5 coffees a day".
 
-spaCy's blank English tokenizer, then rule components whose words are data (data/lexicon.yml):
-spelling normalisation (typos such as "weeknes"), a PhraseMatcher on the normalised words, NegEx-style
-negation (data/negation.yml) that carries along a list ("no weakness, numbness or cramps"), and
-readers for what needs context: where, how long and how often the twitching is, cups of caffeine,
-hours of sleep. Only what the text states is returned; a said-no is False.
+spaCy's blank English tokenizer, then rule components whose words are data (data/lexicon.yml for the
+findings, data/extraction_words.yml for how a sentence hangs together): spelling normalisation (typos
+such as "weeknes"), a PhraseMatcher on the normalised words, NegEx-style negation (data/negation.yml) that
+carries along a list ("no weakness, numbness or cramps"), and readers for what needs context: where, how
+long and how often the twitching is, cups of caffeine, hours of sleep. Only what the text states is
+returned; a said-no is False.
 
     python -m bot.extract "calf twitching for a week, no weakness, 4 cups of coffee a day"
 """
@@ -41,42 +42,54 @@ from bot.findings import BODY_PARTS, FINDINGS, HABITS, MEDICATION_CLASSES
 from bot.negation import negation
 from bot.spelling import closest
 
-LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "lexicon.yml"
-# Phrases that bind the findings near them into one statement; a clause ends at these.
-_CLAUSE_END = re.compile(r"[.;!?\n]|,|\bbut\b|\band\b|\bso\b|\bbecause\b|\balso\b")
-_LIST_GLUE = {",", "or", "and", "nor", "any", "/", "either", "no", "my", "the", "with", "problems"}
-_DURATION_LEAD = {
-    "for",
-    "about",
-    "around",
-    "over",
-    "past",
-    "last",
-    "almost",
-    "nearly",
-    "than",
-    "in",
-    "within",
-    "since",
-    "like",
-    "roughly",
-    "approximately",
-    "been",
-    "good",
-    "of",
-    "to",
-    "couple",
-    "few",
-}
-_HOURS = re.compile(
-    r"\b(?P<low>\d+(?:\.\d+)?|[a-z]+)(?:\s*(?:-|to|or)\s*(?P<high>\d+(?:\.\d+)?|[a-z]+))?\s*"
-    r"(?:hours?|hrs?|h)\b"
-)
+DATA = Path(__file__).resolve().parent.parent / "data"
+LEXICON_FILE = DATA / "lexicon.yml"
+WORDS_FILE = DATA / "extraction_words.yml"
 SPELLING_MIN_LENGTH = 5
 # A message is read up to here. Reading costs more than in proportion to length (0.5 s at 10,000 characters,
 # 6 s at 40,000 on the project's machine), and the check-in's actions read the stored text, which can be
-# far longer: the channels store a message whole but have only this much of it read (components/reading.py).
+# far longer: the channels store a message whole but have only this much of it read
+# (components/channels/reading.py).
 MAX_TEXT_CHARS = 5_000
+
+
+def load_words(path: Path) -> dict[str, list[str]]:
+    """data/extraction_words.yml, checked: each entry a list of words, each finding it names a finding."""
+    words = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for name, entry in words.items():
+        if not isinstance(entry, list) or not all(isinstance(word, str) and word for word in entry):
+            raise ValueError(f"{path.name}: {name} must be a list of words (quote yes, no, on and off)")
+    for name in ("findings_saying_it_twitches", "findings_about_the_twitching"):
+        unknown = sorted(set(words[name]) - set(FINDINGS))
+        if unknown:
+            raise ValueError(f"{path.name}: {name} names findings bot/findings.py does not define: {unknown}")
+    return words
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(re.escape(word) for word in words)
+
+
+def _or_whole_words(words: Iterable[str]) -> str:
+    return "".join(rf"|\b{re.escape(word)}\b" for word in words)
+
+
+# Read once, on import, into the module's constants: the reading below looks them up as fast as before.
+_WORDS = load_words(WORDS_FILE)
+# Phrases that bind the findings near them into one statement; a clause ends at these.
+_CLAUSE_END = re.compile(r"[.;!?\n]|," + _or_whole_words(_WORDS["clause_breaks"]))
+_SENTENCE_END = re.compile(r"[.;!?\n]+" + _or_whole_words(_WORDS["sentence_breaks"]))
+_LIST_GLUE = frozenset(_WORDS["list_glue"])
+_DURATION_LEAD = frozenset(_WORDS["duration_lead"])
+_INTENSIFIED = re.compile(rf"\b({_alternatives(_WORDS['duration_intensifiers'])})\b")
+_RATE = re.compile(rf"({_alternatives(_WORDS['rate_words'])})\s+({_alternatives(_WORDS['rate_units'])})\b")
+_SINCE_THEN = re.compile(rf"\b({_alternatives(_WORDS['since_then'])})\b")
+_HOURS = re.compile(
+    r"\b(?P<low>\d+(?:\.\d+)?|[a-z]+)(?:\s*(?:-|to|or)\s*(?P<high>\d+(?:\.\d+)?|[a-z]+))?\s*"
+    rf"(?:{_alternatives(_WORDS['hour_units'])})\b"
+)
+
+
 @dataclass(frozen=True)
 class Extraction:
     """What a message states: findings in the vocabulary, and the side of a body part where said."""
@@ -217,95 +230,147 @@ class Extractor:
         answering = frozenset(answering)
         today = today or date.today()
         doc = self.parse(text[:MAX_TEXT_CHARS])
-        mentions = self._mentions(doc, answering)
-        findings: dict[str, Any] = {}
-        for mention in mentions:
-            if mention.kind == "finding":
-                # A "yes" anywhere wins over a "no" elsewhere: medical caution.
-                findings[mention.value] = findings.get(mention.value, False) or not mention.negated
-        medications = [m.value for m in mentions if m.kind == "medication" and not m.negated]
-        if medications:
-            findings["medications"] = [c for c in MEDICATION_CLASSES if c in medications]
-        elif any(m.kind == "no_medication" for m in mentions):
-            findings["medications"] = []
-        text_lower = doc.text.lower()
-        sentences = _spans_between(text_lower, _SENTENCE_END)
-        clauses = _spans_between(text_lower, _CLAUSE_END)
+        message = _Message.read(doc, self._mentions(doc, answering))
+        findings = _said_yes_or_no(message.mentions)
+        medications = _medications(message.mentions)
+        if medications is not None:
+            findings["medications"] = medications
+        parts = _where(
+            doc,
+            message.mentions,
+            message.sentences,
+            message.clauses,
+            message.twitch_sentences,
+            "location" in answering,
+        )
+        if parts:
+            findings["location"] = [part for part in BODY_PARTS if part in parts]
+        findings.update(_about_the_twitching(message, parts, answering, today))
+        cups = _caffeine_cups(doc, message.mentions)
+        if cups is not None:
+            findings["caffeine_cups_per_day"] = cups
+        hours = _sleep_hours(message.text, message.clauses, message.mentions)
+        if hours is not None:
+            findings["sleep_hours"] = hours
+        sides = _sides(message.mentions)
+        return Extraction(findings, {part: side for part, side in sides.items() if part in parts})
+
+
+@dataclass(frozen=True)
+class _Message:
+    """A parsed message, cut into sentences and clauses (character ranges of its lower-cased text), with
+    what it mentions and which of those mentions are of the twitching."""
+
+    text: str
+    mentions: list[_Mention]
+    sentences: list[tuple[int, int]]
+    clauses: list[tuple[int, int]]
+    twitch: list[_Mention]
+    twitch_sentences: set[int]
+
+    @classmethod
+    def read(cls, doc: Doc, mentions: list[_Mention]) -> _Message:
+        text = doc.text.lower()
+        sentences = _spans_between(text, _SENTENCE_END)
         twitch = [
             m
             for m in mentions
             if m.kind == "twitch" or (m.kind == "finding" and m.value in _SAYS_IT_TWITCHES)
         ]
         twitch_sentences = {_index(m.span.start_char, sentences) for m in twitch}
-        parts = _where(doc, mentions, sentences, clauses, twitch_sentences, "location" in answering)
-        if parts:
-            findings["location"] = [part for part in BODY_PARTS if part in parts]
-        about_twitching = bool(twitch) or bool(answering & {"frequency", "duration_days", "location"})
-        not_twitch_clauses = {
-            _index(m.span.start_char, clauses)
-            for m in mentions
-            if m.kind in ("medication", "caffeine", "sleep")
-            or (m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING)
-        }
-        # Clauses that name the twitching or its place ("twitch in my glute and hamstring for a week").
-        twitch_clauses = {
-            _index(m.span.start_char, clauses) for m in twitch if m.span.text.lower() not in _PRONOUNS
-        } | {_index(m.span.start_char, clauses) for m in mentions if m.kind == "body" and m.value in parts}
-        if about_twitching or "frequency" in answering:
-            # How often the twitching happens, said beside it first ("I walk every day and my calf twitches
-            # constantly"), else anywhere not about something else.
-            said = [m for m in mentions if m.kind == "frequency"]
-            beside = [
-                m
-                for m in said
-                if _index(m.span.start_char, clauses) in twitch_clauses and _after_twitching(m, mentions)
-            ]
-            elsewhere = [m for m in said if _index(m.span.start_char, clauses) not in not_twitch_clauses]
-            frequency = next((m.value for m in beside or elsewhere), None)
-            if frequency:
-                findings["frequency"] = frequency
-        if about_twitching:
-            duration = _duration_days(
-                text_lower, clauses, sentences, not_twitch_clauses, twitch_sentences, twitch_clauses, today
-            )
-            if duration is not None:
-                findings["duration_days"] = duration
-        cups = _caffeine_cups(doc, mentions)
-        if cups is not None:
-            findings["caffeine_cups_per_day"] = cups
-        hours = _sleep_hours(text_lower, clauses, mentions)
-        if hours is not None:
-            findings["sleep_hours"] = hours
-        sides = _sides(mentions)
-        return Extraction(findings, {part: side for part, side in sides.items() if part in parts})
+        return cls(text, mentions, sentences, _spans_between(text, _CLAUSE_END), twitch, twitch_sentences)
+
+
+def _said_yes_or_no(mentions: list[_Mention]) -> dict[str, Any]:
+    """The yes-or-no findings: a "yes" anywhere wins over a "no" elsewhere (medical caution)."""
+    findings: dict[str, Any] = {}
+    for mention in mentions:
+        if mention.kind == "finding":
+            findings[mention.value] = findings.get(mention.value, False) or not mention.negated
+    return findings
+
+
+def _medications(mentions: list[_Mention]) -> list[str] | None:
+    """The kinds of medicine taken, [] for "no medication", None when the message says nothing of them."""
+    taken = [m.value for m in mentions if m.kind == "medication" and not m.negated]
+    if taken:
+        return [kind for kind in MEDICATION_CLASSES if kind in taken]
+    if any(m.kind == "no_medication" for m in mentions):
+        return []
+    return None
+
+
+def _about_the_twitching(
+    message: _Message, parts: set[str], answering: frozenset[str], today: date
+) -> dict[str, Any]:
+    """How often and for how long the twitching has gone on, when the message (or the question it answers)
+    is about the twitching."""
+    found: dict[str, Any] = {}
+    mentions, clauses = message.mentions, message.clauses
+    about_twitching = bool(message.twitch) or bool(answering & {"frequency", "duration_days", "location"})
+    not_twitch_clauses = {
+        _index(m.span.start_char, clauses)
+        for m in mentions
+        if m.kind in ("medication", "caffeine", "sleep")
+        or (m.kind == "finding" and m.value not in _ABOUT_THE_TWITCHING)
+    }
+    # Clauses that name the twitching or its place ("twitch in my glute and hamstring for a week").
+    twitch_clauses = {
+        _index(m.span.start_char, clauses) for m in message.twitch if m.span.text.lower() not in _PRONOUNS
+    } | {_index(m.span.start_char, clauses) for m in mentions if m.kind == "body" and m.value in parts}
+    if about_twitching or "frequency" in answering:
+        frequency = _frequency(mentions, clauses, twitch_clauses, not_twitch_clauses)
+        if frequency:
+            found["frequency"] = frequency
+    if about_twitching:
+        duration = _duration_days(
+            message.text,
+            clauses,
+            message.sentences,
+            not_twitch_clauses,
+            message.twitch_sentences,
+            twitch_clauses,
+            today,
+        )
+        if duration is not None:
+            found["duration_days"] = duration
+    return found
+
+
+def _frequency(
+    mentions: list[_Mention],
+    clauses: list[tuple[int, int]],
+    twitch_clauses: set[int],
+    not_twitch_clauses: set[int],
+) -> str | None:
+    """How often the twitching happens, said beside it first ("I walk every day and my calf twitches
+    constantly"), else anywhere not about something else."""
+    said = [m for m in mentions if m.kind == "frequency"]
+    beside = [
+        m
+        for m in said
+        if _index(m.span.start_char, clauses) in twitch_clauses and _after_twitching(m, mentions)
+    ]
+    elsewhere = [m for m in said if _index(m.span.start_char, clauses) not in not_twitch_clauses]
+    return next((m.value for m in beside or elsewhere), None)
 
 
 _LISTED = ("finding", "medication", "caffeine", "normal")
-# Twitch words that stand for the twitching without naming it ("it started a week ago").
-_PRONOUNS = frozenset({"it", "this", "they"})
-# Findings that describe the twitching itself, so the place, time and rate said beside them are the
-# twitching's ("my eyelid squeezes my eye shut, for 4 months"); the first two also show a message is about it.
-_SAYS_IT_TWITCHES = frozenset({"spreading", "eyelid_forceful_closing"})
-_ABOUT_THE_TWITCHING = _SAYS_IT_TWITCHES | {"when_falling_asleep"}
-_SENTENCE_END = re.compile(r"[.;!?\n]+|\bbut\b")
-_QUESTION_START = re.compile(
-    r"^\s*(what|why|how|can|could|does|do|is|are|would|will|should|when|which|who|what's|whats)(?![\w'])"
-)
-# Words that open a question even without its question mark ("can exercise cause twitches"); "do" and "when"
-# also open descriptions ("when running my calves twitch"), so they need the mark, and a request ("can you
-# log this") is not a question about causes. "can't" is not "can".
+# The word lists below are data/extraction_words.yml's, which says what each is for.
+_PRONOUNS = frozenset(_WORDS["twitch_pronouns"])
+_SAYS_IT_TWITCHES = frozenset(_WORDS["findings_saying_it_twitches"])
+_ABOUT_THE_TWITCHING = _SAYS_IT_TWITCHES | frozenset(_WORDS["findings_about_the_twitching"])
+_QUESTION_START = re.compile(rf"^\s*({_alternatives(_WORDS['question_words'])})(?![\w'])")
+# "can't" is not "can": a question word is followed by neither a letter nor an apostrophe.
 _ASKED_WITHOUT_MARK = re.compile(
-    r"^\s*(?:what|why|how|can|could|does|is|are|would|will|should|which|whats|what's)(?![\w'])(?!\s+you\b)"
+    rf"^\s*(?:{_alternatives(_WORDS['question_words_without_mark'])})(?![\w'])"
+    rf"(?!\s+(?:{_alternatives(_WORDS['request_words'])})\b)"
 )
-_FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b")
-
-
+_FIRST_PERSON = re.compile(rf"\b({_alternatives(_WORDS['first_person'])})\b")
 _HABITS = frozenset(finding.name for finding in HABITS)
-# Words that may stand beside a place in a sentence that only names it: "Left calf.", "Both calves, mostly."
-_PLACE_ONLY = {"my", "the", "in", "and", ",", "both", "mostly", "mainly", "just", "only", "muscle", "muscles",
-               "area", "-", "also", "too", "then", "now", "on", "of"}
-# Words between two places where the second only locates the first: "the big toe on my right foot".
-_LOCATING = {"my", "the", "your", "left", "right"}
+_PLACE_ONLY = frozenset(_WORDS["place_only"])
+_LOCATING = frozenset(_WORDS["locating"])
+_LOCATING_LINKS = frozenset(_WORDS["locating_links"])
 
 
 def _after_twitching(said: _Mention, mentions: list[_Mention]) -> bool:
@@ -375,7 +440,7 @@ def _locates_a_part_before(doc: Doc, start: int, ends: Mapping[int, _Mention]) -
     i = start - 1
     while i >= 0 and doc[i].lower_ in _LOCATING:
         i -= 1
-    if i >= 1 and doc[i].lower_ in ("on", "of") and i < start - 1:
+    if i >= 1 and doc[i].lower_ in _LOCATING_LINKS and i < start - 1:
         return ends.get(i)
     return None
 
@@ -455,9 +520,9 @@ def _duration_days(
         before = text[: match.start()].split()
         after = text[match.end() :].lstrip()
         ago = after.startswith("ago")
-        if re.match(r"(a|per|each|every)\s+(week|month|day)\b", after):
+        if _RATE.match(after):
             continue  # "6 days a week" is a rate
-        intensified = re.search(r"\b(whole|full|entire|solid|straight)\b", match.group(0))
+        intensified = _INTENSIFIED.search(match.group(0))
         if low in ("a", "an") and not (ago or intensified) and not (before and before[-1] in _DURATION_LEAD):
             continue  # "4 cups a day" is a rate, not how long
         candidates.append((match.start(), amount_days(match), "ago" if ago else "length"))
@@ -465,8 +530,8 @@ def _duration_days(
     elsewhere: list[tuple[bool, int]] = []
     for start, days, kind in candidates:
         sentence, clause = _index(start, sentences), _index(start, clauses)
-        since_then = sentence in twitch_sentences and re.search(
-            r"\b(since then|ever since|since)\b", text[sentences[sentence][0] : sentences[sentence][1]]
+        since_then = sentence in twitch_sentences and _SINCE_THEN.search(
+            text[sentences[sentence][0] : sentences[sentence][1]]
         )
         beside = clause in twitch_clauses or (kind != "point" and clause not in not_twitch_clauses)
         if beside or (kind != "length" and since_then):
@@ -478,26 +543,8 @@ def _duration_days(
     return max(days for _, days in kept) if kept else None
 
 
-# Words between an amount and its drink: "5 large cups of coffee".
-_FILLER = {
-    "of",
-    "cup",
-    "cups",
-    "can",
-    "cans",
-    "mug",
-    "mugs",
-    "glass",
-    "glasses",
-    "large",
-    "small",
-    "big",
-    "strong",
-    "double",
-    "extra",
-    "or",
-    "so",
-}
+_FILLER = frozenset(_WORDS["drink_fillers"])
+_PER_DAY = tuple(phrase.split() for phrase in _WORDS["per_day"])
 
 
 def _amount_before(doc: Doc, span: Span) -> float | None:
@@ -528,7 +575,7 @@ def _amount_after(doc: Doc, span: Span, drinks_at: set[int]) -> float | None:
         words = [t.lower_ for t in rest[skip:]]
         if skip < len(rest) and rest[skip].i in drinks_at:
             return None
-        if words[:2] in (["a", "day"], ["per", "day"]) or words[:1] == ["daily"]:
+        if any(words[: len(phrase)] == phrase for phrase in _PER_DAY):
             return value
     return None
 

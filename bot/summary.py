@@ -15,7 +15,7 @@ from bot.check_in import understood
 from bot.diary import days_since, entry_line, spoken_days, when
 from bot.findings import BOOL, GROUPS
 from bot.knowledge import knowledge_base
-from bot.store import DiaryEntry, StoredAssessment
+from bot.storage.repository import DiaryEntry, StoredAssessment
 from bot.triage import red_flag_rules
 from bot.wording import wording
 

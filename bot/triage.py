@@ -1,7 +1,9 @@
 """The red-flag triage engine: findings in, a level of care with its reasons and advice out.
 
-The rules are data (data/red_flags.yml), checked when loaded; this module only applies them. The level is
-the highest level of any matching rule, and self care needs the key warning signs answered "no".
+The rules are data (data/red_flags.yml), checked when loaded against their JSON Schema
+(data/red_flags.schema.json) and the cross-checks a schema cannot express; this module only applies
+them. The level is the highest level of any matching rule, and self care needs the key warning signs
+answered "no".
 
     echo '{"weakness": true, "duration_days": 40}' | python -m bot.triage
 """
@@ -13,7 +15,7 @@ import json
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Mapping, TextIO
+from typing import Any, Callable, Mapping, TextIO
 
 import yaml
 
@@ -23,11 +25,8 @@ from bot.wording import wording
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 RULES_FILE = DATA_DIR / "red_flags.yml"
 SOURCES_FILE = DATA_DIR / "knowledge" / "sources.yml"
+SCHEMA_FILE = DATA_DIR / "red_flags.schema.json"
 LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
-WORDING_FIELDS = ("title", "headline", "what_to_do", "if_worse")
-RED_FLAG_FIELDS = ("id", "label", "when", "level", "explanation", "source")
-CONTRIBUTOR_FIELDS = ("id", "label", "when", "explanation", "advice", "source")
-NOT_RULED_OUT_FIELDS = ("id", "label", "level", "findings", "explanation", "source")
 OPERATOR_KINDS = {
     "at_least": NUMBER,
     "above": NUMBER,
@@ -168,18 +167,19 @@ def _value_problems(name: str, value: Any, where: str) -> list[str]:
 
 
 def _condition_problems(when: Any, where: str) -> list[str]:
+    """What the schema cannot see in a condition: each finding exists, and its value or test suits its kind.
+    A condition the schema refuses (two keys, an unknown test, an empty list) is left to its message."""
     if isinstance(when, str):
         finding = FINDINGS.get(when)
         if finding is None:
             return [f"{where}: unknown finding '{when}'"]
         return [] if finding.kind == BOOL else [f"{where}: '{when}' is not a yes/no finding, give it a test"]
     if not isinstance(when, dict) or len(when) != 1:
-        return [f"{where}: a condition is a finding name or a mapping with one key, got {when!r}"]
+        return []
     ((key, test),) = when.items()
     if key in ("all", "any"):
-        if not isinstance(test, list) or not test:
-            return [f"{where}: '{key}' needs a non-empty list of conditions"]
-        return [p for i, part in enumerate(test) for p in _condition_problems(part, f"{where}.{key}[{i}]")]
+        parts = test if isinstance(test, list) else []
+        return [p for i, part in enumerate(parts) for p in _condition_problems(part, f"{where}.{key}[{i}]")]
     finding = FINDINGS.get(key)
     if finding is None:
         return [f"{where}: unknown finding '{key}'"]
@@ -188,74 +188,139 @@ def _condition_problems(when: Any, where: str) -> list[str]:
             return [f"{where}: '{key}' is a list, give it a test such as includes, includes_any or only"]
         return _value_problems(key, test, where)
     if len(test) != 1 or next(iter(test)) not in OPERATOR_KINDS:
-        return [f"{where}: '{key}' needs one of the tests {', '.join(OPERATOR_KINDS)}, got {test!r}"]
+        return []
     ((operator, argument),) = test.items()
     if OPERATOR_KINDS[operator] != finding.kind:
         return [f"{where}: '{operator}' does not apply to '{key}', which is a {finding.kind}"]
     if operator == "includes":
         return _value_problems(key, [argument], where)
     if operator in ("includes_any", "only") and (not isinstance(argument, list) or not argument):
-        return [f"{where}: '{operator}' needs a non-empty list"]
+        return []
     return _value_problems(key, argument, where)
 
 
-def _entry_problems(entry: Any, fields: tuple[str, ...], where: str, sources: set[str]) -> list[str]:
-    if not isinstance(entry, dict):
-        return [f"{where}: must be a mapping with the fields {', '.join(fields)}"]
-    where = f"{where} ({entry.get('id', 'no id')})"
-    problems = [f"{where}: missing field '{name}'" for name in fields if name not in entry]
-    problems += [f"{where}: unknown field '{name}'" for name in entry if name not in fields]
-    for name in set(fields) & (set(entry) - {"when", "findings"}):
-        if not isinstance(entry[name], str) or not entry[name].strip():
-            problems.append(f"{where}: '{name}' must be non-empty text")
-    if "level" in entry and entry["level"] not in LEVELS:
-        problems.append(f"{where}: unknown level {entry['level']!r} (levels: {', '.join(LEVELS)})")
-    if "source" in entry and entry["source"] not in sources:
-        problems.append(f"{where}: unknown source {entry['source']!r} (see {SOURCES_FILE.name})")
-    if "when" in entry:
-        problems += _condition_problems(entry["when"], where)
+@functools.lru_cache(maxsize=1)
+def _rule_file_schema() -> dict[str, Any]:
+    """data/red_flags.schema.json: the rule file's shape, as a JSON Schema (draft 7)."""
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def _rule_file_shape_check() -> Callable[[Any], Any]:
+    """The schema compiled to a check (fastjsonschema): a rule file is loaded once per process, in about a
+    tenth of the time jsonschema takes to import, and a sound file needs no more."""
+    import fastjsonschema  # late: only loading the rules needs it
+
+    return fastjsonschema.compile(_rule_file_schema())
+
+
+def _shape_problems(raw: Any) -> list[str]:
+    """What is wrong with the rule file's shape, every problem at once; [] for a sound file."""
+    import fastjsonschema
+
+    try:
+        _rule_file_shape_check()(raw)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
+    # A broken file: jsonschema, which (unlike the compiled check) finds every problem, not the first.
+    from jsonschema import Draft7Validator
+
+    problems: list[str] = []
+    for error in Draft7Validator(_rule_file_schema()).iter_errors(raw):
+        problems += [p for p in _schema_problem(raw, error) if p not in problems]
+    return problems
+
+
+def _entry_where(raw: Any, path: list[Any]) -> str:
+    """Where in the rule file, as "red_flags[3] (weakness_and_wasting).when.all[1]"."""
+    where, node = "", raw
+    for depth, key in enumerate(path):
+        node = node[key]
+        where += f"[{key}]" if isinstance(key, int) else (f".{key}" if where else key)
+        is_entry = (depth == 1 and isinstance(key, int)) or (depth == 0 and key == "not_ruled_out")
+        if is_entry and path[0] != "levels" and isinstance(node, dict):
+            where += f" ({node.get('id', 'no id')})"
+    return where
+
+
+_KINDS = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number"}
+_PATTERNS = {r"\S": "must be non-empty text", r"\{unknown\}": "must contain {unknown}"}
+
+
+def _schema_problem(raw: Any, error: Any) -> list[str]:
+    """A schema error in the words of the rule file: which entry, which field, what to change."""
+    path, instance, rule = list(error.absolute_path), error.instance, error.validator
+    schema = _rule_file_schema()["definitions"]
+    field = path[-1] if path and isinstance(path[-1], str) else None
+    here = _entry_where(raw, path)
+    # A field's problem is said at its entry ("red_flags[0] (id): unknown level 'panic'").
+    entry = _entry_where(raw, path[:-1]) if field else here
+    at = f"{entry}: " if entry else ""
+    named = f"'{field}' " if field else ""
+    if error.schema == schema["condition"] and rule in ("type", "minProperties", "maxProperties"):
+        return [f"{at}a condition is a finding name or a mapping with one key, got {instance!r}"]
+    if error.schema == schema["value_or_test"]["then"]:
+        tests = ", ".join(OPERATOR_KINDS)
+        return [f"{at}{named}needs one of the tests {tests}, got {instance!r}"]
+    if rule == "required":
+        missing = [name for name in error.validator_value if name not in instance]
+        return [f"{here}: missing field '{n}'" if path else f"missing section '{n}'" for n in missing]
+    if rule == "additionalProperties":
+        unknown = [name for name in instance if name not in error.schema.get("properties", {})]
+        return [f"{here}: unknown field '{n}'" if path else f"unknown section '{n}'" for n in unknown]
+    if rule == "type" and error.schema == schema["text"]:
+        return [f"{at}{named}must be non-empty text"]
+    if rule == "type":
+        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        kind = " or ".join(_KINDS.get(k, k) for k in kinds)
+        return [f"{at}{named}must be {kind}" if path else f"the rule file must be {kind}"]
+    if rule == "enum":
+        choices = ", ".join(error.validator_value)
+        return [f"{at}unknown {field} {instance!r} ({field}s: {choices})"]
+    if rule == "pattern":
+        return [f"{at}{named}{_PATTERNS.get(error.validator_value, error.message)}"]
+    if rule == "minItems":
+        return [f"{at}{named}needs a non-empty list"]
+    return [f"{here or 'the rule file'}: {error.message}"]
+
+
+def _cross_check_problems(raw: Any, sources: set[str]) -> list[str]:
+    """What the schema cannot express: the levels' order, the findings each condition names (bot/findings.py)
+    and the tests they take, the sources (data/knowledge/sources.yml) and unique rule ids."""
+    if not isinstance(raw, dict):
+        return []
+    problems = []
+    levels = raw.get("levels")
+    if isinstance(levels, dict) and set(levels) == set(LEVELS) and tuple(levels) != LEVELS:
+        problems.append(f"'levels' must define exactly {', '.join(LEVELS)}, lowest first")
+    entries: list[tuple[str, Any]] = []
+    for section in ("red_flags", "contributors"):
+        listed = raw.get(section)
+        entries += [(f"{section}[{i}]", e) for i, e in enumerate(listed)] if isinstance(listed, list) else []
+    if "not_ruled_out" in raw:
+        entries.append(("not_ruled_out", raw["not_ruled_out"]))
+    ids = [entry.get("id") if isinstance(entry, dict) else None for _, entry in entries]
+    for where, entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        where = f"{where} ({entry.get('id', 'no id')})"
+        if "source" in entry and isinstance(entry["source"], str) and entry["source"] not in sources:
+            problems.append(f"{where}: unknown source {entry['source']!r} (see {SOURCES_FILE.name})")
+        if "when" in entry:
+            problems += _condition_problems(entry["when"], where)
+    gate = raw.get("not_ruled_out")
+    names = gate.get("findings") if isinstance(gate, dict) else None
+    for name in names if isinstance(names, list) else []:
+        if isinstance(name, str):
+            problems += _condition_problems(name, "not_ruled_out.findings")
+    problems += [f"duplicate rule id {rule_id!r}" for rule_id in sorted({i for i in ids if ids.count(i) > 1})]
     return problems
 
 
 def _rule_file_problems(raw: Any, sources: set[str]) -> list[str]:
-    if not isinstance(raw, dict):
-        return ["the rule file must be a mapping"]
-    expected = ("version", "levels", "red_flags", "not_ruled_out", "contributors")
-    problems = [f"missing section '{name}'" for name in expected if name not in raw]
-    problems += [f"unknown section '{name}'" for name in raw if name not in expected]
-    if not isinstance(raw.get("version", ""), str):
-        problems.append("'version' must be text, for example \"2026.11.1\"")
-    levels = raw.get("levels", {})
-    if not isinstance(levels, dict) or tuple(levels) != LEVELS:
-        problems.append(f"'levels' must define exactly {', '.join(LEVELS)}, lowest first")
-    else:
-        for level, wording in levels.items():
-            ok = isinstance(wording, dict) and set(wording) == set(WORDING_FIELDS)
-            ok = ok and all(isinstance(text, str) and text.strip() for text in wording.values())
-            if not ok:
-                problems.append(f"levels.{level}: needs non-empty {', '.join(WORDING_FIELDS)}")
-    ids: list[Any] = []
-    for section, fields in (("red_flags", RED_FLAG_FIELDS), ("contributors", CONTRIBUTOR_FIELDS)):
-        entries = raw.get(section, [])
-        if not isinstance(entries, list):
-            problems.append(f"'{section}' must be a list of rules")
-            continue
-        for i, entry in enumerate(entries):
-            problems += _entry_problems(entry, fields, f"{section}[{i}]", sources)
-            ids.append(entry.get("id") if isinstance(entry, dict) else None)
-    gate = raw.get("not_ruled_out", {})
-    problems += _entry_problems(gate, NOT_RULED_OUT_FIELDS, "not_ruled_out", sources)
-    if isinstance(gate, dict):
-        ids.append(gate.get("id"))
-        names = gate.get("findings")
-        if not isinstance(names, list) or not names:
-            problems.append("not_ruled_out: 'findings' must be a non-empty list of yes/no findings")
-        else:
-            problems += [p for name in names for p in _condition_problems(name, "not_ruled_out.findings")]
-        if "{unknown}" not in str(gate.get("explanation", "")):
-            problems.append("not_ruled_out: 'explanation' must contain {unknown}")
-    problems += [f"duplicate rule id {rule_id!r}" for rule_id in sorted({i for i in ids if ids.count(i) > 1})]
-    return problems
+    """Every problem of a rule file: first its shape (the JSON Schema), then what only code can check."""
+    return _shape_problems(raw) + _cross_check_problems(raw, sources)
 
 
 def _source_ids(sources_file: Path) -> set[str]:

@@ -41,11 +41,11 @@ case "${1:-}" in
     exec python scripts/chat_page.py --port 8000 "$@"
     ;;
   migrate)
-    exec python -m bot.store migrate
+    exec python -m scripts.records migrate
     ;;
   purge)
     shift
-    exec python -m bot.store purge "$@"
+    exec python -m scripts.records purge "$@"
     ;;
   wait-for-migrations)
     shift

@@ -2,7 +2,7 @@
 
 In Kubernetes the migration Job and the Deployments start together; Rasa and the action server wait in
 this init container so no pod serves a turn against tables the Job has not yet created or changed. It only
-reads the database: the Job (`python -m bot.store migrate`) stays the one writer of the schema.
+reads the database: the Job (`python -m scripts.records migrate`) stays the one writer of the schema.
 
     python deploy/wait_for_migrations.py [--timeout SECONDS] [--interval SECONDS]
 
@@ -23,7 +23,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.store import MIGRATIONS_DIR, create_engine, resolve_database_url  # noqa: E402
+from bot.storage.engine import create_engine, resolve_database_url  # noqa: E402
+from bot.storage.migrations import MIGRATIONS_DIR  # noqa: E402
 
 
 def expected_heads() -> set[str]:

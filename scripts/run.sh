@@ -39,7 +39,7 @@ if [ "${TWITCHCHECK_ENABLE_API:-}" = "1" ]; then
   api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
 fi
 # The assistant's own tables (diary, assessments, consent, summary links), in the tracker store's database.
-"$BIN/python" -m bot.store migrate
+"$BIN/python" -m scripts.records migrate
 
 pids=()
 stop_all() {
@@ -50,7 +50,7 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 # Retention: what is older than TWITCHCHECK_RETENTION_DAYS (default 365) is removed now and every day.
-"$BIN/python" -m bot.store purge --every-hours 24 &
+"$BIN/python" -m scripts.records purge --every-hours 24 &
 pids+=($!)
 
 "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" &

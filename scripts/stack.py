@@ -23,7 +23,7 @@ from typing import Any, Mapping
 import yaml
 
 from bot.rate_limit import CLIENT_BURST, CLIENT_PER_MINUTE, SENDER_BURST, SENDER_PER_MINUTE
-from bot.store import migrate
+from bot.storage.migrations import migrate
 from components.channels.chat_socket import DEFAULT_ORIGINS
 from scripts.credentials import enabled_credentials
 from scripts.endpoints import endpoints

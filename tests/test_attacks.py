@@ -22,7 +22,8 @@ import socketio
 import sqlalchemy as sa
 
 from bot.identity import DEFAULT_NAMESPACE, WebSessions, rest_id, slack_id, telegram_id, web_id
-from bot.store import connect, migrate
+from bot.storage.migrations import migrate
+from bot.storage.repository import connect
 from components.channels.chat_socket import DEFAULT_ORIGINS
 from tests.conftest import MODEL, ROOT, Assistant, Stack
 
@@ -82,7 +83,7 @@ ATTACKS = {
     ],
     "the summary token stored in clear": [
         "tests/components/stores/test_tracker_store.py::test_a_summary_link_is_stored_without_its_token",
-        "tests/bot/test_store.py::test_a_summary_link_keeps_no_usable_token_and_needs_consent",
+        "tests/bot/storage/test_repository.py::test_a_summary_link_keeps_no_usable_token_and_needs_consent",
         "tests/test_deploy.py::test_nginx_logs_no_summary_token",
         "tests/test_deploy.py::test_the_ingress_does_not_log_summary_downloads",
     ],
@@ -110,12 +111,12 @@ ATTACKS = {
         "tests/test_endpoints.py::test_rasa_calls_the_action_server_with_the_shared_token",
     ],
     "consents kept for ever, no purge under make run or Compose": [
-        "tests/bot/test_store.py::test_a_consent_falls_under_retention_once_nothing_of_the_person_is_kept",
-        "tests/bot/test_store.py::test_the_purge_can_run_every_few_hours_until_stopped",
+        "tests/bot/storage/test_repository.py::test_a_consent_falls_under_retention_once_nothing_of_the_person_is_kept",
+        "tests/bot/storage/test_cli.py::test_the_purge_can_run_every_few_hours_until_stopped",
         "tests/test_deploy.py::test_migrations_run_once_and_the_purge_daily",
     ],
     "a deleted person's bytes left in the SQLite file": [
-        "tests/bot/test_store.py::test_deleting_a_person_leaves_no_copy_in_the_sqlite_file",
+        "tests/bot/storage/test_repository.py::test_deleting_a_person_leaves_no_copy_in_the_sqlite_file",
     ],
     "a replayed signed Slack request handled again by another replica": [
         "tests/test_slack.py::test_a_delivery_handled_by_one_replica_is_skipped_by_another_when_redis_is_shared",

@@ -49,7 +49,7 @@ def test_the_widget_files_are_served_locally(page_url: str, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/../bot/store.py", "/%2e%2e/credentials.yml", "/package.json", "/vendor/", "/node_modules/x"]
+    "path", ["/../bot/triage.py", "/%2e%2e/credentials.yml", "/package.json", "/vendor/", "/node_modules/x"]
 )
 def test_nothing_else_is_served(page_url: str, path: str) -> None:
     assert get(page_url + path)[0] == 404

@@ -813,7 +813,7 @@ def test_healthcheck_knows_each_containers_role_from_its_command(tmp_path: Path)
             b"\0".join([b"/usr/bin/tini", b"--", b"/app/deploy/docker-entrypoint.sh", role.encode()])
         )
         assert healthcheck.role_of_container(cmdline) == role
-    cmdline.write_bytes(b"python\0-m\0bot.store\0")
+    cmdline.write_bytes(b"python\0-m\0scripts.records\0")
     assert healthcheck.role_of_container(cmdline) == ""
     # One-shot containers (migrate, purge) have no server to ask and count as healthy.
     assert healthcheck.healthy("migrate") and healthcheck.healthy("purge")

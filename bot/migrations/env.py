@@ -1,7 +1,7 @@
 """Alembic environment for the assistant's own tables (consents, diary_entries, assessments).
 
-bot.store.migrate() hands over an open connection; `alembic upgrade head` from the repository root
-connects to DATABASE_URL, else the embedded SQLite file twitchcheck.db, as the Rasa tracker store does.
+bot.storage.migrations.migrate() hands over an open connection; `alembic upgrade head` from the repository
+root connects to DATABASE_URL, else the embedded SQLite file twitchcheck.db, as the Rasa tracker store does.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from logging.config import fileConfig
 import sqlalchemy as sa
 from alembic import context
 
-from bot.store import metadata, resolve_database_url
+from bot.storage.engine import resolve_database_url
+from bot.storage.models import metadata
 
 config = context.config
 if config.config_file_name is not None:

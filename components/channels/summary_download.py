@@ -1,7 +1,7 @@
 """GET /webhooks/summary/<token>: the doctor-visit summary as a Markdown file, for the link's owner only.
 
 A Rasa input channel only so that Rasa serves the route on its own port (5005) with no other server to
-run; it receives no messages. The token is the only key: it is unguessable, expires (bot.store keeps
+run; it receives no messages. The token is the only key: it is unguessable, expires (bot.storage keeps
 only its hash), and stops working when its owner withdraws consent or deletes their data. Unknown and
 expired links get the same 404, so the route tells nobody which tokens ever existed.
 """
@@ -20,7 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.store import Store, connect
+from bot.storage.repository import Store, connect
 from bot.summary import build_summary, markdown
 from bot.wording import wording
 

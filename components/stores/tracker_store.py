@@ -11,7 +11,10 @@ next message starts a new conversation.
 
 A summary link's token is a key to a person's health record, so it is never stored: the message that gave the
 link reached the person's channel before the conversation is saved, and what is saved has the link's token
-taken out (`without_secrets`). The database keeps only the token's hash (bot/store.py).
+taken out (`without_secrets`). The database keeps only the token's hash (bot/storage/models.py).
+
+Deleting a person and the retention purge (bot/storage) clear their conversation too: actions/records.py
+names Rasa's events table to them, and this store checks on start-up that Rasa's table is the one named.
 
 Rebuilding a conversation is on every message's path, so it reads only the events' JSON (no ORM rows) and
 looks each event class up once (Rasa walks its class tree for every event it reads).
@@ -41,8 +44,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from actions.records import CONVERSATION_EVENTS
 from actions.summary import SUMMARY_PATH
-from bot.store import create_engine, resolve_database_url, scrub_deleted
+from bot.storage.engine import create_engine, resolve_database_url, scrub_deleted
 
 ERASED_SLOT = "conversation_erased"
 # Set on each tracker read from the database: the id of its first row, from which its events are stored.
@@ -81,6 +85,19 @@ def is_connection_error(error: sa.exc.DBAPIError) -> bool:
     return error.connection_invalidated or isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
 
 
+def check_conversation_table(events: sa.Table) -> None:
+    """Fails loudly when Rasa keeps its events elsewhere than where deletion and retention look for them
+    (actions/records.py), which would otherwise keep conversations that should have been forgotten."""
+    named = CONVERSATION_EVENTS
+    missing = {named.person_column, named.time_column} - set(events.c.keys())
+    if events.name != named.name or missing:
+        raise RuntimeError(
+            f"Rasa's tracker store keeps its events in {events.name!r} (columns {sorted(events.c.keys())}),"
+            f" but deletion and retention clear {named.name!r} by {named.person_column!r} and"
+            f" {named.time_column!r} (actions/records.py CONVERSATION_EVENTS)"
+        )
+
+
 class ConversationStore(SQLTrackerStore):
     """Rasa's SQL tracker store, in the database DATABASE_URL names, that erases a conversation on request,
     keeps no summary link's token and rides out a database restart (see the module docstring)."""
@@ -113,6 +130,7 @@ class ConversationStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
         rasa_engine.dispose()
 
+        check_conversation_table(self.SQLEvent.__table__)
         self._statements = _Statements(self.SQLEvent.__table__)
 
     async def _retrieve(

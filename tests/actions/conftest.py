@@ -8,7 +8,8 @@ from typing import Iterator
 import pytest
 
 from actions import records
-from bot.store import Store, migrate
+from bot.storage.migrations import migrate
+from bot.storage.repository import Store
 
 
 @pytest.fixture(autouse=True)

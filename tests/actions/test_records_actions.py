@@ -16,7 +16,7 @@ from actions.check_in import ActionCheckInResult, ActionStartCheckIn
 from actions.diary import ActionDiaryHowLong, ActionLogDuration, ActionLogTwitch, ActionShowDiary
 from actions.privacy import ActionAffirm, ActionAskDelete, ActionDeny
 from actions.summary import ActionDoctorSummary
-from bot.store import Store, retention_days
+from bot.storage.repository import Store, retention_days
 from bot.triage import assess
 from tests.actions.replies import rendered
 

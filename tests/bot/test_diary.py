@@ -8,7 +8,7 @@ import pytest
 
 from bot.diary import diary_text, episode_minutes, how_long_text, long_lasting, spoken_minutes
 from bot.knowledge import knowledge_base
-from bot.store import DiaryEntry
+from bot.storage.repository import DiaryEntry
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
 

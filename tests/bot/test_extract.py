@@ -12,7 +12,7 @@ from typing import Iterable
 import pytest
 import yaml
 
-from bot.extract import extract
+from bot.extract import WORDS_FILE, extract, load_words
 from bot.findings import validate_findings
 from bot.triage import assess
 from tests.bot.test_findings import GUIDELINE_SIGNS
@@ -346,3 +346,24 @@ def test_red_flags_and_habits_in_other_words(text: str, expected: dict) -> None:
     findings = extract(text).findings
     for name, value in expected.items():
         assert findings.get(name) == value, (name, dict(findings))
+
+
+def test_the_reading_words_are_data_a_reviewer_can_change(tmp_path: Path) -> None:
+    words = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    assert "problems" in words["list_glue"] and "no" in words["list_glue"]  # "no weakness or numbness"
+    # YAML reads an unquoted no, yes, on or off as true or false: refused, with what to do.
+    (tmp_path / "unquoted.yml").write_text("list_glue: [or, no]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="list_glue must be a list of words .quote yes, no"):
+        load_words(tmp_path / "unquoted.yml")
+    words["findings_saying_it_twitches"] = ["spreading", "twitching_sideways"]
+    (tmp_path / "unknown.yml").write_text(yaml.safe_dump(words), encoding="utf-8")
+    with pytest.raises(ValueError, match="does not define: \\['twitching_sideways'\\]"):
+        load_words(tmp_path / "unknown.yml")
+
+
+def test_a_clause_ends_at_the_words_the_data_names() -> None:
+    # "but" ends the clause, so the negation before it does not reach the weakness after it.
+    assert extract("no cramps but weakness in my calf").findings.get("weakness") is True
+    # "4 cups a day" is a rate, "for a week" a length: the length words come from the data.
+    findings = extract("my calf has twitched for a week, 4 cups of coffee a day").findings
+    assert (findings.get("duration_days"), findings.get("caffeine_cups_per_day")) == (7, 4)

@@ -24,8 +24,9 @@ from bot.identity import (
     telegram_id,
     web_id,
 )
-from bot.store import connect, downgrade, migrate
-from tests.bot.test_store import database_url  # noqa: F401 (the SQLite and PostgreSQL fixture)
+from bot.storage.migrations import downgrade, migrate
+from bot.storage.repository import connect
+from tests.bot.storage.databases import database_url  # noqa: F401 (the SQLite and PostgreSQL fixture)
 
 TOKEN_A, TOKEN_B = "a" * 32, "b" * 32
 

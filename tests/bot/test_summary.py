@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from bot.knowledge import knowledge_base
-from bot.store import DiaryEntry, StoredAssessment
+from bot.storage.repository import DiaryEntry, StoredAssessment
 from bot.summary import build_summary, chat_text, markdown
 from bot.triage import assess
 

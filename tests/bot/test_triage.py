@@ -9,13 +9,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
 from bot.findings import FINDINGS, MEDICATION_CLASSES, FindingsError
 from bot.triage import (
     LEVELS,
+    OPERATOR_KINDS,
     RULES_FILE,
+    SCHEMA_FILE,
     RuleFileError,
     assess,
     condition_matches,
@@ -122,6 +125,34 @@ def _broken_rule_file(tmp_path: Path, change: str) -> Path:
         raw["red_flags"][0]["when"] = {"location": {"only": []}}
     elif change == "above on a list":
         raw["red_flags"][0]["when"] = {"location": {"above": 3}}
+    elif change == "two keys":
+        raw["red_flags"][0]["when"] = {"weakness": True, "seizure": True}
+    elif change == "unknown test":
+        raw["red_flags"][0]["when"] = {"duration_days": {"around": 3}}
+    elif change == "empty all":
+        raw["red_flags"][0]["when"] = {"all": []}
+    elif change == "a number for a yes/no":
+        raw["red_flags"][0]["when"] = "duration_days"
+    elif change == "empty label":
+        raw["red_flags"][1]["label"] = "  "
+    elif change == "unknown field":
+        raw["contributors"][0]["colour"] = "red"
+    elif change == "rule not a mapping":
+        raw["red_flags"].append("weakness")
+    elif change == "missing section":
+        del raw["contributors"]
+    elif change == "unknown section":
+        raw["extras"] = []
+    elif change == "levels out of order":
+        raw["levels"] = dict(reversed(list(raw["levels"].items())))
+    elif change == "level without a title":
+        del raw["levels"]["urgent"]["title"]
+    elif change == "gate without {unknown}":
+        raw["not_ruled_out"]["explanation"] = "we do not know yet"
+    elif change == "gate finding not yes/no":
+        raw["not_ruled_out"]["findings"] = ["weakness", "duration_days"]
+    elif change == "not a mapping":
+        raw = ["weakness"]
     path = tmp_path / "red_flags.yml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path
@@ -140,12 +171,56 @@ def _broken_rule_file(tmp_path: Path, change: str) -> Path:
         ("list without a test", "'location' is a list, give it a test such as includes"),
         ("empty only", "'only' needs a non-empty list"),
         ("above on a list", "'above' does not apply to 'location', which is a list"),
+        ("two keys", "a condition is a finding name or a mapping with one key, got {'weakness': True"),
+        ("unknown test", "'duration_days' needs one of the tests at_least, above, below, includes"),
+        ("empty all", "'all' needs a non-empty list"),
+        ("a number for a yes/no", "'duration_days' is not a yes/no finding, give it a test"),
+        ("empty label", "red_flags[1] (breathing_difficulty): 'label' must be non-empty text"),
+        ("unknown field", "contributors[0] (caffeine): unknown field 'colour'"),
+        ("rule not a mapping", "red_flags[38]: must be a mapping"),
+        ("missing section", "missing section 'contributors'"),
+        ("unknown section", "unknown section 'extras'"),
+        ("levels out of order", "'levels' must define exactly self_care, see_doctor, urgent, emergency"),
+        ("level without a title", "levels.urgent: missing field 'title'"),
+        ("gate without {unknown}", "not_ruled_out (not_ruled_out): 'explanation' must contain {unknown}"),
+        ("gate finding not yes/no", "not_ruled_out.findings: 'duration_days' is not a yes/no finding"),
+        ("not a mapping", "the rule file must be a mapping"),
     ],
 )
 def test_a_broken_rule_file_is_refused_clearly(tmp_path: Path, change: str, message: str) -> None:
     with pytest.raises(RuleFileError) as error:
         load_rules(_broken_rule_file(tmp_path, change))
     assert message in str(error.value)
+
+
+def test_every_problem_of_a_rule_file_is_listed_at_once(tmp_path: Path) -> None:
+    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    raw["red_flags"][0]["level"] = "panic"  # the schema's
+    raw["red_flags"][1]["source"] = "some_blog"  # a cross-check's
+    del raw["contributors"][0]["advice"]  # the schema's
+    path = tmp_path / "red_flags.yml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    with pytest.raises(RuleFileError) as error:
+        load_rules(path)
+    for problem in ("unknown level 'panic'", "unknown source 'some_blog'", "missing field 'advice'"):
+        assert problem in str(error.value)
+
+
+def test_the_rule_files_shape_is_a_json_schema_any_tool_can_check() -> None:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    jsonschema.validate(raw, schema, cls=jsonschema.Draft7Validator)
+    raw["red_flags"][0]["when"] = {"duration_days": {"around": 3}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(raw, schema, cls=jsonschema.Draft7Validator)
+
+
+def test_the_schema_names_the_levels_and_the_tests_the_engine_applies() -> None:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert tuple(schema["definitions"]["level"]["enum"]) == LEVELS
+    assert tuple(schema["properties"]["levels"]["required"]) == LEVELS
+    assert tuple(schema["definitions"]["value_or_test"]["then"]["properties"]) == tuple(OPERATOR_KINDS)
 
 
 def test_only_means_nothing_but_these_and_above_means_more_than() -> None:

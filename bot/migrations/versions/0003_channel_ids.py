@@ -40,7 +40,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-EVENTS = "events"  # Rasa's SQL tracker store, in the same database (bot/store.py)
+EVENTS = "events"  # Rasa's SQL tracker store, in the same database (as it was when this ran)
 PERSON_COLUMNS = {
     "consents": "person",
     "diary_entries": "person",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -19,7 +20,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.stores.tracker_store import ConversationStore
+from components.stores.tracker_store import ConversationStore, check_conversation_table
 
 ROOT = Path(__file__).resolve().parents[3]
 DOMAIN = Domain.load(ROOT / "domain.yml")
@@ -106,3 +107,16 @@ def test_a_summary_link_is_stored_without_its_token(tmp_path: Path) -> None:
     engine.dispose()
     assert token not in stored
     assert "/webhooks/summary/(link not kept) . The link works for 24 hours" in stored
+
+
+def test_deletion_and_retention_clear_the_table_rasa_keeps_its_events_in() -> None:
+    check_conversation_table(SQLTrackerStore.SQLEvent.__table__)  # Rasa 3.6's own table: no complaint
+    elsewhere = sa.Table(
+        "conversation_events",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("sender_id", sa.String(255)),
+        sa.Column("timestamp", sa.Float),
+    )
+    with pytest.raises(RuntimeError, match="keeps its events in 'conversation_events'"):
+        check_conversation_table(elsewhere)

@@ -1,46 +1,43 @@
-"""What TwitchCheck remembers about a person, and only with their consent: a twitch diary and assessments.
+"""The records the actions keep and read: consent, the twitch diary, assessments and summary links.
 
-The tables live in the same database as Rasa's conversation tracker (DATABASE_URL, by default the SQLite
-file twitchcheck.db). A person is the channel's sender id. Health data is stored only after consent, kept
-for a retention period and deletable, and deleting or purging also clears Rasa's `events` rows.
-`connect()` never creates tables: `migrate()` does, with the Alembic migrations in bot/migrations.
-
-    python -m bot.store migrate                # create or update the tables
-    python -m bot.store purge --days 365       # forget what is older than the retention period
+Health data is stored only after consent, kept for a retention period and deletable. `connect()` never
+creates tables: `bot.storage.migrations.migrate()` does. Other tables in the same database that hold a
+person's rows, such as the conversation tracker's, are the caller's to name (`LinkedTable`): deleting a
+person or purging by age clears their rows too, without this module knowing whose tables they are.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
 import math
 import os
 import secrets
-import sys
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, Mapping, Sequence, Union
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, registry
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from bot.findings import BODY_PARTS, validate_findings
+from bot.storage.engine import create_engine, scrub_deleted
+from bot.storage.models import (
+    MAX_NOTES_CHARS,
+    PERSON_TABLES,
+    AssessmentRow,
+    ConsentRow,
+    DiaryEntryRow,
+    SummaryLinkRow,
+    as_utc,
+)
 from bot.triage import Assessment
 
-DEFAULT_DATABASE_URL = "sqlite:///twitchcheck.db"
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_RETENTION_DAYS = 365
 CONSENT_SCOPE = "health_data"
 SIDES = ("left", "right", "both")
-MAX_NOTES_CHARS = 500
-RASA_EVENTS_TABLE = "events"
 SECONDS_PER_DAY = 86400.0
 SUMMARY_LINK_HOURS = 24.0
 
@@ -55,124 +52,25 @@ class DiaryEntryError(ValueError):
     """A diary entry that cannot be stored; the message says what to change."""
 
 
-def resolve_database_url(explicit: str | None = None) -> str:
-    """The URL given, else DATABASE_URL, else the embedded SQLite file (as the Rasa tracker store does)."""
-    url = explicit or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    # Some hosts hand out postgres://, which SQLAlchemy 1.4 no longer accepts.
-    return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
+@dataclass(frozen=True)
+class LinkedTable:
+    """Another table in the same database whose rows are a person's: deleted with the person, and purged
+    with the rest once older than the retention period. `time_column` holds seconds since the epoch."""
 
+    name: str
+    person_column: str
+    time_column: str
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
-CONNECT_TIMEOUT_SECONDS = 5
+    def _table(self) -> sa.sql.TableClause:
+        return sa.table(self.name, sa.column(self.person_column), sa.column(self.time_column))
 
+    def of_person(self, person: str) -> sa.sql.Delete:
+        table = self._table()
+        return sa.delete(table).where(table.c[self.person_column] == person)
 
-def create_engine(
-    url: str | None = None, *, future: bool = True, pre_ping: bool = True, **kwargs: Any
-) -> Engine:
-    """The one way TwitchCheck opens its database, for the tracker store and for its own tables.
-
-    - Pooled connections are tested before use, so after the database restarts the next message
-      reconnects instead of failing on a dead connection (`pre_ping`; a caller that retries on a lost
-      connection, as the tracker store does, can save that round trip).
-    - SQLite (the embedded file of `make run`) runs in WAL mode: Rasa and the action server read while the
-      other writes, and a commit is not an fsync. A crashed process loses nothing committed; a power cut may
-      lose the last commits, which is why a deployment uses PostgreSQL. Writers wait for each other (busy
-      timeout) instead of failing with "database is locked". Connections are pooled (SQLAlchemy 1.4 opens a
-      new one per session for a file, and closing the last one checkpoints the log: an fsync per message).
-    - PostgreSQL connections give up after CONNECT_TIMEOUT_SECONDS on a host that does not answer.
-    """
-    url = resolve_database_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        kwargs = {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}, **kwargs}
-    if parsed.get_backend_name() == "postgresql":
-        # A host that does not answer at all fails after this long instead of holding the message.
-        connect_args = kwargs.get("connect_args", {})
-        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **connect_args}
-    engine = sa.create_engine(url, future=future, pool_pre_ping=pre_ping, **kwargs)
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    # What is deleted is overwritten with zeros, not left in free pages of the file.
-    cursor.execute("PRAGMA secure_delete = ON")
-    cursor.close()
-
-
-def scrub_deleted(engine: Engine) -> None:
-    """After a deletion on SQLite: the write-ahead log, which still holds the deleted rows' old pages, is
-    written into the (zeroed) database file and emptied. Nothing to do on other databases."""
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-class UTCDateTime(sa.types.TypeDecorator):
-    """Timezone-aware UTC datetimes in and out, also on SQLite, which stores no time zone."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.engine.Dialect) -> datetime | None:
-        return None if value is None else _utc(value)
-
-    def process_result_value(self, value: datetime | None, dialect: sa.engine.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-mapper_registry = registry()
-Base = mapper_registry.generate_base()
-metadata = mapper_registry.metadata
-
-
-class ConsentRow(Base):
-    __tablename__ = "consents"
-    person = sa.Column(sa.String(255), primary_key=True)
-    given_at = sa.Column(UTCDateTime, nullable=False)
-    scope = sa.Column(sa.Text, nullable=False)
-    withdrawn_at = sa.Column(UTCDateTime, nullable=True)
-
-
-class DiaryEntryRow(Base):
-    __tablename__ = "diary_entries"
-    id = sa.Column(sa.Integer, primary_key=True)
-    person = sa.Column(sa.String(255), nullable=False, index=True)
-    logged_at = sa.Column(UTCDateTime, nullable=False)
-    location = sa.Column(sa.Text, nullable=False)
-    side = sa.Column(sa.String(8), nullable=True)
-    lasted_minutes = sa.Column(sa.Float, nullable=True)
-    notes = sa.Column(sa.String(MAX_NOTES_CHARS), nullable=True)
-
-
-class AssessmentRow(Base):
-    __tablename__ = "assessments"
-    id = sa.Column(sa.Integer, primary_key=True)
-    person = sa.Column(sa.String(255), nullable=False, index=True)
-    assessed_at = sa.Column(UTCDateTime, nullable=False)
-    findings = sa.Column(sa.Text, nullable=False)
-    result = sa.Column(sa.Text, nullable=False)
-    level = sa.Column(sa.String(32), nullable=False)
-    rules_version = sa.Column(sa.String(64), nullable=False)
-
-
-class SummaryLinkRow(Base):
-    """A download link for a person's summary. Only the token's SHA-256 is kept, so a copy of the database
-    does not hand out working links."""
-
-    __tablename__ = "summary_links"
-    token_hash = sa.Column(sa.String(64), primary_key=True)
-    person = sa.Column(sa.String(255), nullable=False, index=True)
-    created_at = sa.Column(UTCDateTime, nullable=False)
-    expires_at = sa.Column(UTCDateTime, nullable=False)
+    def older_than(self, cutoff: datetime) -> sa.sql.Delete:
+        table = self._table()
+        return sa.delete(table).where(table.c[self.time_column] < cutoff.timestamp())
 
 
 @dataclass(frozen=True)
@@ -197,14 +95,8 @@ class StoredAssessment:
     rules_version: str
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError(f"times must be timezone-aware (UTC), got the naive datetime {moment.isoformat()}")
-    return moment.astimezone(timezone.utc)
-
-
 def _now(now: datetime | None = None) -> datetime:
-    return datetime.now(timezone.utc) if now is None else _utc(now)
+    return datetime.now(timezone.utc) if now is None else as_utc(now)
 
 
 def _check_minutes(minutes: Any) -> float:
@@ -237,18 +129,12 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _rasa_events(session: Session) -> sa.sql.TableClause | None:
-    """Rasa's tracker table, when it shares this database (Rasa creates it on its first conversation)."""
-    if not sa.inspect(session.connection()).has_table(RASA_EVENTS_TABLE):
-        return None
-    return sa.table(RASA_EVENTS_TABLE, sa.column("sender_id"), sa.column("timestamp"))
-
-
 class Store:
     """The assistant's memory of people, over one database. Every method is its own transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, linked_tables: Sequence[LinkedTable] = ()) -> None:
         self.engine = engine
+        self.linked_tables = tuple(linked_tables)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -261,6 +147,13 @@ class Store:
 
     def _session(self) -> Session:
         return Session(self.engine, future=True)
+
+    def _present_linked_tables(self, session: Session) -> list[LinkedTable]:
+        """The linked tables that exist yet (Rasa, say, creates its table on its first conversation)."""
+        if not self.linked_tables:
+            return []
+        inspector = sa.inspect(session.connection())
+        return [linked for linked in self.linked_tables if inspector.has_table(linked.name)]
 
     def _require_consent(self, session: Session, person: str) -> None:
         consent = session.get(ConsentRow, person)
@@ -422,22 +315,23 @@ class Store:
             return link.person
 
     def delete_person(self, person: str) -> int:
-        """Forgets everything about the person, their conversation included; returns the rows removed."""
+        """Forgets everything about the person, their rows in the linked tables (their conversation)
+        included; returns the rows removed."""
         with self._session() as session, session.begin():
             removed = 0
-            for model in (DiaryEntryRow, AssessmentRow, ConsentRow, SummaryLinkRow):
+            for model in PERSON_TABLES:
                 removed += session.execute(sa.delete(model).where(model.person == person)).rowcount
-            events = _rasa_events(session)
-            if events is not None:
-                removed += session.execute(sa.delete(events).where(events.c.sender_id == person)).rowcount
+            for linked in self._present_linked_tables(session):
+                removed += session.execute(linked.of_person(person)).rowcount
         scrub_deleted(self.engine)
         log.info("deleted a person's data: %d rows", removed)
         return removed
 
     def purge_older_than(self, days: float, now: datetime | None = None) -> int:
-        """Removes diary entries, assessments, conversation events and consents older than `days`; returns
-        the count. A consent goes once it was withdrawn before the cutoff, or given before it with nothing of
-        the person's kept since: someone who comes back after the retention period is asked again."""
+        """Removes diary entries, assessments, rows of the linked tables (conversation events) and consents
+        older than `days`; returns the count. A consent goes once it was withdrawn before the cutoff, or given
+        before it with nothing of the person's kept since: someone who comes back after the retention period
+        is asked again."""
         if days < 0:
             raise ValueError(f"the retention period must be 0 days or more, got {days}")
         cutoff = _now(now) - timedelta(days=days)
@@ -463,96 +357,18 @@ class Store:
             removed += session.execute(
                 sa.delete(ConsentRow).where(stale_consent).execution_options(synchronize_session=False)
             ).rowcount
-            events = _rasa_events(session)
-            if events is not None:
-                old = events.c.timestamp < cutoff.timestamp()
-                removed += session.execute(sa.delete(events).where(old)).rowcount
+            for linked in self._present_linked_tables(session):
+                removed += session.execute(linked.older_than(cutoff)).rowcount
         scrub_deleted(self.engine)
         log.info("purged %d rows older than %g days", removed, days)
         return removed
 
 
-def connect(url: str | None = None) -> Store:
+def connect(url: str | None = None, linked_tables: Sequence[LinkedTable] = ()) -> Store:
     """A Store on `url`, else DATABASE_URL, else twitchcheck.db. Creates no tables: run migrate() first."""
-    return Store(create_engine(url))
-
-
-def _alembic(connection: sa.engine.Connection) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    # Handing over the connection keeps the URL out of ConfigParser, which would choke on '%' in it.
-    config.attributes["connection"] = connection
-    return config
-
-
-def migrate(url: str | None = None, revision: str = "head") -> None:
-    """Creates or updates the assistant's tables up to `revision`."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            command.upgrade(_alembic(connection), revision)
-    finally:
-        engine.dispose()
-
-
-def downgrade(url: str | None = None, revision: str = "base") -> None:
-    """Undoes migrations down to `revision`; the default, base, drops the assistant's tables and data."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            command.downgrade(_alembic(connection), revision)
-    finally:
-        engine.dispose()
+    return Store(create_engine(url), linked_tables)
 
 
 def retention_days() -> float:
     """The retention period in days: TWITCHCHECK_RETENTION_DAYS, else 365."""
     return float(os.environ.get("TWITCHCHECK_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """CLI: migrate, downgrade or purge the database DATABASE_URL names (else twitchcheck.db)."""
-    parser = argparse.ArgumentParser(prog="python -m bot.store", description=__doc__.splitlines()[0])
-    actions = parser.add_subparsers(dest="action", required=True)
-    up = actions.add_parser("migrate", help="create or update the tables")
-    up.add_argument("--revision", default="head")
-    down = actions.add_parser(
-        "downgrade", help="undo migrations; --revision base drops the tables and their data"
-    )
-    down.add_argument(
-        "--revision", required=True, help="the revision to go back to (no default: it can destroy data)"
-    )
-    purge = actions.add_parser(
-        "purge", help="remove diary entries, assessments and conversations older than N days"
-    )
-    purge.add_argument(
-        "--days", type=float, default=None, help="default: TWITCHCHECK_RETENTION_DAYS, else 365"
-    )
-    purge.add_argument(
-        "--every-hours",
-        type=float,
-        default=None,
-        help="purge now and then again every N hours until stopped (make run and Compose use 24)",
-    )
-    args = parser.parse_args(argv)
-    where = repr(make_url(resolve_database_url()))  # the repr hides any password
-    if args.action == "migrate":
-        migrate(revision=args.revision)
-        print(f"{where}: migrated to {args.revision}")
-    elif args.action == "downgrade":
-        downgrade(revision=args.revision)
-        print(f"{where}: downgraded to {args.revision}")
-    else:
-        days = retention_days() if args.days is None else args.days
-        while True:
-            with connect() as store:
-                removed = store.purge_older_than(days)
-            print(f"{where}: removed {removed} rows older than {days:g} days", flush=True)
-            if args.every_hours is None:
-                break
-            time.sleep(args.every_hours * 3600)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
