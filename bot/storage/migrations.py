@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import sqlalchemy as sa
 from alembic import command
@@ -26,19 +27,19 @@ def _alembic(connection: sa.engine.Connection) -> Config:
 
 def migrate(url: str | None = None, revision: str = "head") -> None:
     """Creates or updates the assistant's tables up to `revision`."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            command.upgrade(_alembic(connection), revision)
-    finally:
-        engine.dispose()
+    _run(command.upgrade, url, revision)
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
     """Undoes migrations down to `revision`; the default, base, drops the assistant's tables and data."""
+    _run(command.downgrade, url, revision)
+
+
+def _run(step: Callable[[Config, str], None], url: str | None, revision: str) -> None:
+    """One Alembic command to `revision`, in one transaction, on the database `url` names."""
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
-            command.downgrade(_alembic(connection), revision)
+            step(_alembic(connection), revision)
     finally:
         engine.dispose()

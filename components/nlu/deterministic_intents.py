@@ -21,7 +21,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.safety import SAFETY_READING
+from actions.safety import INTENT_CONCERNS, SAFETY_READING
 from bot import safety
 from bot.commands import command_in
 from bot.conversation_reading import MORE, conversation_reading
@@ -39,14 +39,8 @@ FOLLOW_UP_INTENT = "medicine_follow_up"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 CRISIS_INTENT = "crisis"
 EMERGENCY_SIGN_ENTITY = "emergency_sign"
-# The intent of each concern of bot/safety.py other than a crisis.
-CONCERN_INTENTS = {
-    safety.MEDICINE_CHANGE: "medicine_question",
-    safety.DOSE: "dose_question",
-    safety.MEDICAL_OUT_OF_SCOPE: "medical_out_of_scope",
-    safety.DIAGNOSIS_PRESSURE: "diagnosis_pressure",
-    safety.HEALTH_ANXIETY: "health_anxiety",
-}
+# The intent of each concern of bot/safety.py other than a crisis (which has its own action).
+CONCERN_INTENTS = {concern: intent for intent, concern in INTENT_CONCERNS.items() if concern != safety.CRISIS}
 FAQ_INTENT = "faq"
 # The kind of follow-up a message is (bot/conversation_reading.py), for the FAQ action.
 FOLLOW_UP = "follow_up"
