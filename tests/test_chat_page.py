@@ -42,7 +42,7 @@ def test_the_page_names_the_rasa_server_and_forbids_inline_script(page_url: str)
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("path", ["/chat.js", "/chat.css", "/vendor/socket.io.min.js"])
+@pytest.mark.parametrize("path", ["/chat.js", "/strings.js", "/chat.css", "/vendor/socket.io.min.js"])
 def test_the_widget_files_are_served_locally(page_url: str, path: str) -> None:
     status, _, body = get(page_url + path)
     assert status == 200 and body

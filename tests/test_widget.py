@@ -86,7 +86,13 @@ def say(page, text: str) -> None:
     page.wait_for_function(
         "n => document.querySelectorAll('.tc-bot').length > n", arg=before, timeout=TIMEOUT_MS
     )
-    page.wait_for_timeout(300)  # the rest of a multi-part reply
+    answered(page)
+
+
+def answered(page) -> None:
+    """Waits until the typing indicator is gone: every part of the reply is on the screen."""
+    page.wait_for_function("() => !document.querySelector('.tc-typing-on')", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)  # a part that comes late from the server
 
 
 def test_a_question_a_related_topic_a_check_in_card_and_a_reload(chat, browser) -> None:
@@ -104,7 +110,7 @@ def test_a_question_a_related_topic_a_check_in_card_and_a_reload(chat, browser) 
     before = bot_messages(page).count()
     related.click()
     page.wait_for_function("n => document.querySelectorAll('.tc-bot').length > n", arg=before)
-    expect(page.locator(".tc-user").last).to_have_text(f"You said: {title}")
+    expect(page.locator(".tc-user .tc-bubble").last).to_have_text(f"You said: {title}")
     expect(bot_messages(page).last).to_contain_text("Source", timeout=TIMEOUT_MS)
 
     say(page, "my left calf has twitched for 3 weeks, no weakness, 4 coffees a day")
@@ -140,7 +146,7 @@ def test_markup_from_either_side_is_shown_as_text(chat, browser) -> None:
     page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
     attack = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
     say(page, attack)
-    sync_api.expect(page.locator(".tc-user").last).to_have_text(f"You said: {attack}")
+    sync_api.expect(page.locator(".tc-user .tc-bubble").last).to_have_text(f"You said: {attack}")
     assert page.locator(".tc-log img, .tc-log script").count() == 0
     assert alerts == []
     page.close()
@@ -213,7 +219,7 @@ def test_keyboard_labels_and_phone_width(chat, browser) -> None:
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Send"
     page.keyboard.press("Enter")  # sends with the keyboard alone
-    page.wait_for_function("() => document.querySelectorAll('.tc-bot').length > 0", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelectorAll('.tc-bot').length > 1", timeout=TIMEOUT_MS)
     assert page.locator(".tc-log").get_attribute("role") == "log"
     box = page.locator(".tc-form").bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360
