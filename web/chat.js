@@ -214,7 +214,10 @@
     status.setAttribute("role", "status");
     status.hidden = true;
     var logArea = el("div", "tc-log-area");
-    var log = el("ol", "tc-log");
+    // The log is a live region wrapping a list: role="log" on the <ol> itself would unmake it a list.
+    var log = el("div", "tc-log");
+    var messages = el("ol", "tc-messages");
+    log.appendChild(messages);
     log.setAttribute("role", "log");
     log.setAttribute("aria-live", "polite");
     log.setAttribute("aria-label", t("log_label"));
@@ -303,8 +306,8 @@
       var count = unread ? t("unread", { count: unread }) : "";
       badge.textContent = unread > 99 ? "99+" : String(unread);
       badge.hidden = !unread;
-      launcher.setAttribute("aria-label", unread ? t("open_chat_unread", { unread: count }) :
-        (isOpen ? t("close_chat") : t("open_chat")));
+      // The name stays the same open or closed (aria-expanded says which); it only adds what is unread.
+      launcher.setAttribute("aria-label", unread ? t("launcher_with_unread", { unread: count }) : t("launcher"));
       unreadNews.textContent = count;
     }
 
@@ -412,6 +415,7 @@
 
     function render(item) {
       var li = el("li", "tc-msg " + (item.from === "user" ? "tc-user" : "tc-bot"));
+      if (item.greeting) { li.classList.add("tc-greeting"); }
       var text = item.greeting ? t("greeting") : item.text;
       var buttons = item.greeting ?
         WAYS_IN.map(function (way) { return { title: t(way.label), payload: way.payload }; }) : item.buttons;
@@ -428,7 +432,7 @@
       if (item.card && item.card.type === "emergency") { renderEmergency(item.card, li, text); }
       if (item.pending) { li.appendChild(el("span", "tc-pending-note", t("waiting_to_send"))); }
       if (typeof item.time === "number") { li.appendChild(timestamp(item.time)); }
-      log.appendChild(li);
+      messages.appendChild(li);
       return li;
     }
 

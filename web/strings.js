@@ -32,10 +32,10 @@
       "it's back.",
     typing: "TwitchCheck is writing a reply\u2026",
     jump_to_new: "Jump to new messages",
-    open_chat: "Open the TwitchCheck chat",
-    close_chat: "Close the chat",
+    launcher: "Chat with TwitchCheck",
+    launcher_with_unread: "Chat with TwitchCheck, {unread}",
     unread: { one: "{count} new message", other: "{count} new messages" },
-    open_chat_unread: "Open the TwitchCheck chat ({unread})",
+    close_chat: "Close the chat",
     card_label: "Assessment: {title}",
     emergency_label: "Emergency"
   };
