@@ -2,7 +2,10 @@
 
 Asks a question, follows a related-topic button, runs a short check-in to its card, reloads and still sees
 the conversation, shows what it types literally, survives Rasa going away and coming back, and fits a phone.
-Screenshots go to results/screenshots/.
+Issue 18: the greeting's two ways in, the typing indicator, paced replies and timestamps, the jump to new
+messages, the launcher on another site (a small server of the test's own, whose origin Rasa allows), full
+screen on a phone, reflow at 320 px, dark mode, axe-core (web/vendor) in every state, and the widget's words
+all from web/strings.js. Screenshots go to results/screenshots/.
 """
 
 from __future__ import annotations
@@ -474,6 +477,7 @@ def test_the_launcher_opens_closes_counts_what_is_unread_and_remembers(chat, bro
 
     launcher.click()
     sync_api.expect(dialog).to_be_visible()
+    assert dialog.get_attribute("aria-modal") == "false"  # beside the site, which stays usable
     sync_api.expect(launcher).to_have_attribute("aria-expanded", "true")
     sync_api.expect(page.get_by_label("Your message")).to_be_focused()
     sync_api.expect(dialog.locator(".tc-greeting .tc-replies button")).to_have_count(2)
@@ -537,6 +541,13 @@ def test_on_a_phone_the_launcher_opens_full_screen(chat, browser, width: int) ->
     close = dialog.get_by_role("button", name="Close the chat")
     box = close.bounding_box()
     assert box and box["width"] >= 24 and box["height"] >= 24
+    # It covers the site, so it is modal: Tab goes round inside it, never to the page hidden behind.
+    assert dialog.get_attribute("aria-modal") == "true"
+    dialog.get_by_role("button", name="Send").focus()
+    page.keyboard.press("Tab")
+    sync_api.expect(close).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    sync_api.expect(dialog.get_by_role("button", name="Send")).to_be_focused()
     page.screenshot(path=str(SHOTS / f"widget-launcher-phone-{width}.png"))
     close.click()
     sync_api.expect(launcher).to_be_visible()

@@ -118,6 +118,7 @@
     var mode = option("mode") || (document.getElementById("twitchcheck") ? "page" : "launcher");
     if (mode !== "launcher") { mode = "page"; }
     var motion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+    var phone = window.matchMedia ? window.matchMedia("(max-width: 30rem)") : null;  // as in chat.css
     function reducedMotion() { return Boolean(motion && motion.matches); }
 
     var storageKind = option("storage") || "session";
@@ -294,8 +295,11 @@
         if (event.key === "Escape" && isOpen) {
           event.preventDefault();
           setOpen(false, true);
+        } else if (event.key === "Tab" && isOpen && fullScreen()) {
+          keepFocusInside(event);
         }
       });
+      if (phone && phone.addEventListener) { phone.addEventListener("change", showModality); }
       showUnread();
     } else {
       root.appendChild(chat);
@@ -311,10 +315,29 @@
       unreadNews.textContent = count;
     }
 
+    // On a phone the open chat covers the whole site, so it behaves as a modal dialog: Tab goes round inside.
+    function fullScreen() { return Boolean(phone && phone.matches); }
+    function showModality() { chat.setAttribute("aria-modal", fullScreen() ? "true" : "false"); }
+    function keepFocusInside(event) {
+      var inside = Array.prototype.filter.call(chat.querySelectorAll("button, input, [tabindex='0']"),
+        function (node) { return !node.disabled && node.getClientRects().length > 0; });
+      if (!inside.length) { return; }
+      var first = inside[0];
+      var last = inside[inside.length - 1];
+      if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+
     function setOpen(open, byPerson) {
       if (!launcher) { return; }
       isOpen = open;
       chat.hidden = !open;
+      showModality();
       root.classList.toggle("tc-open", open);
       launcher.setAttribute("aria-expanded", open ? "true" : "false");
       rememberOpen(open);
