@@ -589,12 +589,12 @@ def test_dark_mode_follows_the_system_on_the_page_and_in_the_launcher(chat, brow
         page.goto(chat.url)
         page.locator(".tc-greeting").wait_for()
         on_page = colours(page)
-        page.screenshot(path=str(SHOTS / f"widget-{scheme}.png"))
+        page.screenshot(path=str(SHOTS / f"widget-{scheme}.png"), animations="disabled")
         page.goto(chat.site)
         page.locator(".tc-launcher").click()
         page.locator(".tc-greeting").wait_for()
         in_launcher = colours(page)
-        page.screenshot(path=str(SHOTS / f"widget-launcher-{scheme}.png"))
+        page.screenshot(path=str(SHOTS / f"widget-launcher-{scheme}.png"), animations="disabled")
         for seen in (on_page, in_launcher):
             if scheme == "dark":
                 assert luminance(seen["background"]) < 0.05 and luminance(seen["text"]) > 0.7, seen
