@@ -49,7 +49,16 @@ def test_the_widget_files_are_served_locally(page_url: str, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/../bot/store.py", "/%2e%2e/credentials.yml", "/package.json", "/vendor/", "/node_modules/x"]
+    "path",
+    # axe-core is vendored for the browser tests only: the page people use never serves it.
+    [
+        "/../bot/store.py",
+        "/%2e%2e/credentials.yml",
+        "/package.json",
+        "/vendor/",
+        "/node_modules/x",
+        "/vendor/axe.min.js",
+    ],
 )
 def test_nothing_else_is_served(page_url: str, path: str) -> None:
     assert get(page_url + path)[0] == 404
@@ -59,3 +68,10 @@ def test_the_vendored_socket_io_client_is_the_pinned_version() -> None:
     pinned = json.loads((WEB / "package.json").read_text())["dependencies"]["socket.io-client"]
     header = (WEB / "vendor" / "socket.io.min.js").read_text()[:200]
     assert re.search(r"Socket\.IO v(\S+)", header)[1] == pinned
+
+
+def test_the_vendored_axe_core_is_the_pinned_version() -> None:
+    pinned = json.loads((WEB / "package.json").read_text())["devDependencies"]["axe-core"]
+    header = (WEB / "vendor" / "axe.min.js").read_text()[:200]
+    assert re.search(r"axe v(\S+)", header)[1] == pinned
+    assert (WEB / "vendor" / "axe-core.LICENSE").read_text().startswith("Mozilla Public License")
