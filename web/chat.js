@@ -402,7 +402,7 @@
       // The headings come in the payload too (card_headings, data/wording.yml); a card kept from before they
       // were sent shows its lists and lines without them.
       var headings = card.card_headings || {};
-      function headed(heading, text) { return heading ? heading + ": " + text : text; }
+      function headed(heading, text) { return heading ? t("headed", { heading: heading, text: text }) : text; }
       if (wording.headline) { box.appendChild(el("p", null, wording.headline + " " + (wording.what_to_do || ""))); }
       list(headings.why, (card.red_flags || []).map(function (f) { return f.explanation; }), box);
       list(headings.what_may_feed_it, (card.contributors || []).map(function (c) {
@@ -414,7 +414,7 @@
         var title = entry.source_title || entry.source;
         if (title && sources.indexOf(title) < 0) { sources.push(title); }
       });
-      if (sources.length) { box.appendChild(el("p", "tc-sources", headed(headings.sources, sources.join("; ")))); }
+      if (sources.length) { box.appendChild(el("p", "tc-sources", headed(headings.sources, sources.join(t("list_separator"))))); }
       if (headings.not_a_diagnosis) { box.appendChild(el("p", "tc-sources", headings.not_a_diagnosis)); }
       into.appendChild(box);
     }

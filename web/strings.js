@@ -37,6 +37,9 @@
     unread: { one: "{count} new message", other: "{count} new messages" },
     close_chat: "Close the chat",
     card_label: "Assessment: {title}",
-    emergency_label: "Emergency"
+    emergency_label: "Emergency",
+    // How the card puts the assistant's own headings and lists together (the words are the server's).
+    headed: "{heading}: {text}",
+    list_separator: "; "
   };
 }());
