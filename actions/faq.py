@@ -12,6 +12,7 @@ from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import (
+    FOLLOW_UP,
     LAST_TOPIC_SLOT,
     MIN_TOPIC_CONFIDENCE,
     answer_topic,
@@ -26,7 +27,7 @@ from actions.answers import (
     unclear_follow_up_topic,
 )
 from actions.buttons import TOPIC_ENTITY, topic_buttons
-from actions.safety import answer_concerns, reading_of
+from actions.safety import answer_concerns, out_of_scope_reply_just_before, reading_of
 from bot import safety
 from bot.conversation_reading import conversation_reading
 from bot.extract import MAX_TEXT_CHARS
@@ -147,6 +148,19 @@ def _rule_actions() -> Dict[str, str]:
     return actions
 
 
+def out_of_scope_follow_up(tracker: Tracker) -> Optional[str]:
+    """For a short follow-up ("when should I worry?", "what tests would they do?") right after the reply
+    that a child's or a pregnancy's symptoms, or another condition, are outside what the assistant covers:
+    that reply again, as the follow-up is still about them."""
+    kept = out_of_scope_reply_just_before(tracker)
+    if not kept or tracker.latest_message.get(OWN_STORY):
+        return None
+    text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    reading = conversation_reading()
+    follows = bool(tracker.latest_message.get(FOLLOW_UP)) or reading.refers_back_to_the_answer(text)
+    return kept if follows and not reading.switches_subject(text) else None
+
+
 class ActionAnswerFaq(Action):
     def name(self) -> str:
         return "action_answer_faq"
@@ -163,6 +177,10 @@ class ActionAnswerFaq(Action):
                 return []
             return answer_topic(dispatcher, kb, topic)
         reading = reading_of(tracker.latest_message, tracker.get_slot(LAST_TOPIC_SLOT))
+        kept = out_of_scope_follow_up(tracker)
+        if kept:
+            dispatcher.utter_message(response=kept)
+            return []
         if (
             tracker.latest_message.get(OWN_STORY)
             and not tracker.active_loop.get("name")
@@ -234,6 +252,10 @@ class ActionSuggestTopics(Action):
         concerned = answer_concerns(dispatcher, tracker.latest_message, reading, last_topic_answered(tracker))
         if concerned is not None:
             return concerned
+        kept = out_of_scope_follow_up(tracker)
+        if kept:
+            dispatcher.utter_message(response=kept)
+            return []
         kb = knowledge_base()
         # "where in the body?" right after an answer about calcium is about calcium.
         followed = follow_up_topic(tracker, kb) or unclear_follow_up_topic(tracker, kb, questions_too=True)

@@ -122,6 +122,24 @@ def answer_concerns(
     return [SlotSet(LAST_TOPIC_SLOT, answered)] if answered else []
 
 
+def out_of_scope_reply_just_before(tracker: Tracker) -> Optional[str]:
+    """The reply to a medical question outside what the assistant covers (a child's, a pregnancy's, another
+    condition's), when that was the assistant's turn just before this message: a follow-up to it ("when
+    should I worry?" after "my baby jerks in her sleep") is about the same child, not an adult's twitching."""
+    seen_this_message = False
+    kinds = set(OUT_OF_SCOPE_RESPONSES.values())
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_this_message:
+                return None
+            seen_this_message = True
+        elif seen_this_message and event.get("event") == "bot":
+            sent = (event.get("metadata") or {}).get("utter_action")
+            if sent in kinds:
+                return str(sent)
+    return None
+
+
 def _about_the_habit(
     latest_message: Dict[str, Any], reading: safety.SafetyReading, last_topic: Optional[str]
 ) -> bool:

@@ -330,3 +330,31 @@ def test_a_twitch_question_the_retrieval_cannot_place_gets_the_general_answer_to
     for text in ("why is the sky blue?", "my arm does a thing?"):
         [message] = run(ActionAnswerFaq(), tracker_after(text, topic_ranking=unsure)).messages
         assert not message.get("text", "").startswith(KB.topics["causes_overview"].answer)
+
+
+def tracker_right_after_a_reply(reply: str, text: str, follow_up: str | None) -> Tracker:
+    """As `tracker_after`, with the assistant's previous turn having sent the response `reply`."""
+    tracker = tracker_after(text, topic_ranking=[("when_to_see_doctor", 0.8)])
+    if follow_up:
+        tracker.latest_message["follow_up"] = follow_up
+    events = [
+        {"event": "user", "text": "my baby keeps jerking in her sleep, is that normal?"},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": reply}},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+    return Tracker("someone", {}, tracker.latest_message, events, False, None, {}, "action_listen")
+
+
+def test_a_follow_up_to_the_reply_about_a_child_is_still_about_the_child() -> None:
+    """"when should i worry?" right after "a child's symptoms are outside what I cover" is about the
+    child: the same advice again, not the general answer written for adults."""
+    tracker = tracker_right_after_a_reply("utter_medical_out_of_scope_child", "when should i worry", "danger")
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["response"] == "utter_medical_out_of_scope_child"
+    # A question of its own after it gets its answer.
+    tracker = tracker_right_after_a_reply(
+        "utter_medical_out_of_scope_child", "when should i see a doctor about my own twitching", None
+    )
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["when_to_see_doctor"].answer)
