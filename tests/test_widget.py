@@ -408,6 +408,24 @@ def test_a_typing_indicator_then_replies_one_after_another_with_timestamps(chat,
     page.close()
 
 
+def test_writing_again_shows_the_rest_of_a_reply_at_once(chat, browser) -> None:
+    page = browser.new_page()
+    page.goto(chat.url)
+    watch(page)
+    page.get_by_role("button", name="Check my symptoms").click()  # an introduction, then the first question
+    page.wait_for_function("() => shownAt.length >= 1", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)  # the question has come from the server, and waits its turn to be shown
+    page.get_by_label("Your message").fill("stop")
+    page.keyboard.press("Enter")
+    answered(page)
+    shown = page.evaluate("shownAt")
+    assert shown[1] - shown[0] < 650, shown  # not the pause: shown when the person wrote
+    messages = page.locator(".tc-msg .tc-bubble").all_text_contents()
+    question = next(i for i, text in enumerate(messages) if "trouble breathing" in text.lower())
+    assert messages[question + 1] == "You said: stop"  # in the order it was all said
+    page.close()
+
+
 def test_with_reduced_motion_replies_come_at_once_and_nothing_moves(chat, browser) -> None:
     context = browser.new_context(reduced_motion="reduce")
     page = context.new_page()

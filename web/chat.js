@@ -504,12 +504,14 @@
     var paceTimer = null;
     function receive(item) {
       remember(item);
+      if (item.card && item.card.type === "emergency") {
+        // An emergency is never held back by the pacing: what came before it, then it, at once.
+        showAllNow();
+      }
       incoming.push(item);
       if (!pacing) { showNext(); }
     }
-    function showNext() {
-      var item = incoming.shift();
-      if (!item) { pacing = false; return; }
+    function showOne(item) {
       var follow = nearBottom();
       render(item);
       if (follow) { scrollDown(); } else { jump.hidden = false; }
@@ -517,6 +519,11 @@
         unread += 1;
         showUnread();
       }
+    }
+    function showNext() {
+      var item = incoming.shift();
+      if (!item) { pacing = false; return; }
+      showOne(item);
       setTyping(true);
       pacing = !reducedMotion();
       clearTimeout(paceTimer);
@@ -528,6 +535,12 @@
         pacing = false;
         setTyping(false);
       }, reducedMotion() ? LINGER_MS : PAUSE_MS);
+    }
+    // When the person writes again, the rest of the last reply is shown at once, before their message.
+    function showAllNow() {
+      clearTimeout(paceTimer);
+      while (incoming.length) { showOne(incoming.shift()); }
+      pacing = false;
     }
 
     // The connection: a session is (re)joined on every connect; queued messages go out once it is confirmed.
@@ -559,6 +572,8 @@
     function sendMessage(payload, shown) {
       var text = String(payload || "").trim();
       if (!text) { return; }
+      showAllNow();
+      setTyping(false);  // back on below once the message has gone out
       var item = { from: "user", text: shown || text, pending: !confirmed, time: Date.now() };
       if (item.pending) { item.payload = text; }  // to send after a reload, if it comes to that
       remember(item);
