@@ -260,8 +260,9 @@
     chat.appendChild(typing);
     chat.appendChild(form);
 
-    // The launcher: a button that opens the chat as a non-modal dialog; Escape or its close button closes it
-    // and puts the focus back on the launcher. What arrives while it is closed is counted on a badge.
+    // The launcher: a button that opens the chat as a dialog (beside the site, or modal over all of it on a
+    // phone); Escape or its close button closes it and puts the focus back on the launcher. What arrives
+    // while it is closed is counted on a badge and said once by a status of its own.
     var launcher = null;
     var badge = null;
     var unreadNews = null;
