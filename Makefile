@@ -16,12 +16,16 @@ export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 
 setup: $(VENV)/.installed
 
-# The chat page's socket.io-client is committed in web/vendor/, so `make run` needs no Node.js. This
-# refreshes it from npm, at the version web/package-lock.json pins.
+# The chat page's socket.io-client is committed in web/vendor/, so `make run` needs no Node.js; so is axe-core,
+# which only the browser tests load (the accessibility check). This refreshes both from npm, at the versions
+# web/package-lock.json pins.
 vendor:
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	cp web/node_modules/socket.io-client/dist/socket.io.min.js web/vendor/
 	cp web/node_modules/socket.io-client/LICENSE web/vendor/socket.io-client.LICENSE
+	cp web/node_modules/axe-core/axe.min.js web/vendor/
+	cp web/node_modules/axe-core/LICENSE web/vendor/axe-core.LICENSE
+	cp web/node_modules/axe-core/LICENSE-3RD-PARTY.txt web/vendor/axe-core.LICENSE-3RD-PARTY.txt
 
 # Debian's Chromium for the widget's browser test (Playwright drives it; it cannot download a browser here).
 browser:

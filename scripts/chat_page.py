@@ -1,4 +1,4 @@
-"""Serves the chat page (web/) on port 8000: the widget, its stylesheet and socket.io-client from
+"""Serves the chat page (web/) on port 8000: the widget, its words, its stylesheet and socket.io-client from
 web/vendor (committed, from npm), nothing from a CDN. Only these files, only GET and HEAD, with a
 Content-Security-Policy that forbids inline and eval'd script.
 
@@ -19,6 +19,7 @@ WEB = Path(__file__).resolve().parent.parent / "web"
 FILES = {
     "/chat.js": (WEB / "chat.js", "text/javascript; charset=utf-8"),
     "/chat.css": (WEB / "chat.css", "text/css; charset=utf-8"),
+    "/strings.js": (WEB / "strings.js", "text/javascript; charset=utf-8"),
     "/vendor/socket.io.min.js": (
         WEB / "vendor" / "socket.io.min.js",
         "text/javascript; charset=utf-8",

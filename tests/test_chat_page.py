@@ -42,14 +42,23 @@ def test_the_page_names_the_rasa_server_and_forbids_inline_script(page_url: str)
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("path", ["/chat.js", "/chat.css", "/vendor/socket.io.min.js"])
+@pytest.mark.parametrize("path", ["/chat.js", "/strings.js", "/chat.css", "/vendor/socket.io.min.js"])
 def test_the_widget_files_are_served_locally(page_url: str, path: str) -> None:
     status, _, body = get(page_url + path)
     assert status == 200 and body
 
 
 @pytest.mark.parametrize(
-    "path", ["/../bot/triage.py", "/%2e%2e/credentials.yml", "/package.json", "/vendor/", "/node_modules/x"]
+    "path",
+    # axe-core is vendored for the browser tests only: the page people use never serves it.
+    [
+        "/../bot/triage.py",
+        "/%2e%2e/credentials.yml",
+        "/package.json",
+        "/vendor/",
+        "/node_modules/x",
+        "/vendor/axe.min.js",
+    ],
 )
 def test_nothing_else_is_served(page_url: str, path: str) -> None:
     assert get(page_url + path)[0] == 404
@@ -59,3 +68,10 @@ def test_the_vendored_socket_io_client_is_the_pinned_version() -> None:
     pinned = json.loads((WEB / "package.json").read_text())["dependencies"]["socket.io-client"]
     header = (WEB / "vendor" / "socket.io.min.js").read_text()[:200]
     assert re.search(r"Socket\.IO v(\S+)", header)[1] == pinned
+
+
+def test_the_vendored_axe_core_is_the_pinned_version() -> None:
+    pinned = json.loads((WEB / "package.json").read_text())["devDependencies"]["axe-core"]
+    header = (WEB / "vendor" / "axe.min.js").read_text()[:200]
+    assert re.search(r"axe v(\S+)", header)[1] == pinned
+    assert (WEB / "vendor" / "axe-core.LICENSE").read_text().startswith("Mozilla Public License")

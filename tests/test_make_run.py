@@ -110,8 +110,9 @@ def ask_in_the_widget(page_url: str, question: str) -> str:
             page.goto(page_url)
             page.get_by_label("Your message").fill(question)
             page.keyboard.press("Enter")
-            page.locator(".tc-bot").first.wait_for(timeout=60_000)
-            return page.locator(".tc-bot").first.inner_text().lower()
+            answer = page.locator(".tc-bot:not(.tc-greeting)").first  # after the widget's own greeting
+            answer.wait_for(timeout=60_000)
+            return answer.inner_text().lower()
         finally:
             browser.close()
 
