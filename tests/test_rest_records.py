@@ -68,9 +68,10 @@ def stored_text(url: str, person: str) -> str:
 def download(url: str) -> tuple[int, str, str]:
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.headers["Content-Type"], response.read().decode()
+            body = response.read().decode(errors="replace")
+            return response.status, response.headers["Content-Type"], body
     except urllib.error.HTTPError as error:
-        return error.code, error.headers["Content-Type"], error.read().decode()
+        return error.code, error.headers["Content-Type"], error.read().decode(errors="replace")
 
 
 def test_the_diary_survives_a_restart_gives_a_private_summary_and_is_deleted_on_request(
@@ -100,9 +101,17 @@ def test_the_diary_survives_a_restart_gives_a_private_summary_and_is_deleted_on_
         assert "Summary for your doctor" in summary and "1 twitch logged" in summary
         link = re.search(r"(http://\S+/webhooks/summary/(\S+))", summary)
         assert link, summary
+        # The link opens a page to print, with the diary's chart; it offers the PDF, and the plain file.
         status, content_type, document = download(link[1])
+        assert status == 200 and content_type.startswith("text/html")
+        assert "Muscle twitching: summary for the doctor" in document and "left calf" in document
+        assert "<svg" in document and "?format=pdf" in document
+        status, content_type, pdf = download(link[1] + "?format=pdf")
+        assert status == 200 and content_type == "application/pdf" and pdf.startswith("%PDF")
+        status, content_type, plain = download(link[1] + "?format=md")
         assert status == 200 and content_type.startswith("text/markdown")
-        assert "# Muscle twitching: summary for the doctor" in document and "left calf" in document
+        assert "# Muscle twitching: summary for the doctor" in plain and "left calf" in plain
+        assert download(link[1] + "?format=exe")[0] == 404
         wrong = link[1][:-4] + ("AAAA" if not link[1].endswith("AAAA") else "BBBB")
         assert download(wrong)[0] == 404
         # The token is a key to the record: the stored conversation keeps the message, not the token.
@@ -115,6 +124,7 @@ def test_the_diary_survives_a_restart_gives_a_private_summary_and_is_deleted_on_
         assert "deleted" in Assistant.text(chat.send(me, "yes"))
         assert rows_about(database, me) == {table: 0 for table in (*OWN_TABLES, "events")}
         assert download(link[1])[0] == 404
+        assert download(link[1] + "?format=pdf")[0] == 404
 
         fresh = Assistant.text(chat.send(me, "show my twitch log"))
         assert "diary is empty" in fresh

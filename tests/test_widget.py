@@ -788,3 +788,58 @@ def test_a_message_typed_while_unreachable_is_sent_after_a_reload(chat, browser)
     sync_api.expect(answer).to_contain_text(re.compile("magnesium", re.I), timeout=TIMEOUT_MS)
     assert page.locator(".tc-user").count() == 1
     page.close()
+
+
+PRINT_SPY = """
+window.__printed = [];
+window.print = function () {
+  var card = document.querySelector('.tc-card.tc-printing');
+  window.__printed.push({whole: document.documentElement.classList.contains('tc-print-one'), card: !!card});
+};
+"""
+
+
+def test_the_result_prints_on_its_own_and_the_summary_is_a_page_and_a_pdf(chat, browser) -> None:
+    """Issue 18, point 5: the assessment card has its own print button (only the card prints), and the
+    summary's private link becomes two buttons, the page to print and its PDF, each served as such."""
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    page.add_init_script(PRINT_SPY)
+    page.goto(chat.url)
+    page.get_by_role("button", name="Check my symptoms").click()
+    answered(page)
+    for answer in CHECK_IN_ANSWERS:
+        if page.locator(".tc-card").count():
+            break
+        say(page, answer)
+    card = page.locator(".tc-card").first
+    sync_api.expect(card).to_be_visible()
+    card.get_by_role("button", name="Print this result").click()
+    assert page.evaluate("window.__printed") == [{"whole": True, "card": True}]
+    assert page.locator(".tc-printing").count() == 0  # back as it was after printing
+
+    # While it prints, the card is all there is on the paper.
+    page.evaluate("document.documentElement.classList.add('tc-print-one');"
+                  "document.querySelector('.tc-card').classList.add('tc-printing')")
+    page.emulate_media(media="print")
+    assert card.locator("h2").is_visible()
+    assert not page.locator(".tc-user .tc-bubble").first.is_visible()
+    assert not card.get_by_role("button", name="Print this result").is_visible()
+    page.emulate_media(media="screen")
+    page.evaluate("document.documentElement.classList.remove('tc-print-one');"
+                  "document.querySelector('.tc-card').classList.remove('tc-printing')")
+
+    say(page, "yes")  # keep the result, so that there is a summary to link to
+    say(page, "summary for my doctor")
+    links = page.locator(".tc-summary-link")
+    sync_api.expect(links).to_have_count(2)
+    sync_api.expect(links.first).to_have_text("Open your summary to print")
+    page_link, pdf_link = links.first.get_attribute("href"), links.last.get_attribute("href")
+    assert "/webhooks/summary/" in page_link and pdf_link == page_link + "?format=pdf"
+    shown = page.request.get(page_link)
+    assert shown.status == 200 and shown.headers["content-type"].startswith("text/html")
+    assert "summary for the doctor" in shown.text() and "<table" in shown.text()
+    pdf = page.request.get(pdf_link)
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
+    context.close()

@@ -417,7 +417,36 @@
       });
       if (sources.length) { box.appendChild(el("p", "tc-sources", headed(headings.sources, sources.join(t("list_separator"))))); }
       if (headings.not_a_diagnosis) { box.appendChild(el("p", "tc-sources", headings.not_a_diagnosis)); }
+      // The card prints on its own (chat.css hides the rest of the page while it prints).
+      var print = el("button", "tc-print", t("print_result"));
+      print.type = "button";
+      print.addEventListener("click", function () {
+        box.classList.add("tc-printing");
+        document.documentElement.classList.add("tc-print-one");
+        try { window.print(); } finally {
+          document.documentElement.classList.remove("tc-print-one");
+          box.classList.remove("tc-printing");
+        }
+      });
+      box.appendChild(print);
       into.appendChild(box);
+    }
+
+    // A private link to the doctor's summary in a message (/webhooks/summary/<token>) becomes two buttons:
+    // the page to print, and its PDF.
+    var SUMMARY_LINK = /(https?:\/\/[^\s]+\/webhooks\/summary\/[A-Za-z0-9_-]+)/;
+    function renderSummaryLinks(text, into) {
+      var found = SUMMARY_LINK.exec(String(text || ""));
+      if (!found) { return; }
+      var links = el("p", "tc-summary-links");
+      [[t("summary_open"), found[1]], [t("summary_pdf"), found[1] + "?format=pdf"]].forEach(function (pair) {
+        var link = el("a", "tc-summary-link", pair[0]);
+        link.href = pair[1];
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        links.appendChild(link);
+      });
+      into.appendChild(links);
     }
 
     function renderEmergency(card, into, text) {
@@ -451,6 +480,7 @@
         bubble.appendChild(document.createTextNode(String(text)));
         li.appendChild(bubble);
       }
+      if (item.from === "bot" && !item.greeting) { renderSummaryLinks(text, li); }
       if (buttons && buttons.length) { renderButtons(buttons, li); }
       if (item.card && item.card.type === "assessment") { renderAssessment(item.card, li, text); }
       if (item.card && item.card.type === "emergency") { renderEmergency(item.card, li, text); }

@@ -37,6 +37,9 @@
     unread: { one: "{count} new message", other: "{count} new messages" },
     close_chat: "Close the chat",
     card_label: "Assessment: {title}",
+    print_result: "Print this result",
+    summary_open: "Open your summary to print",
+    summary_pdf: "Download it as a PDF",
     emergency_label: "Emergency",
     // How the card puts the assistant's own headings and lists together (the words are the server's).
     headed: "{heading}: {text}",

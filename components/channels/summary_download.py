@@ -1,4 +1,5 @@
-"""GET /webhooks/summary/<token>: the doctor-visit summary as a Markdown file, for the link's owner only.
+"""GET /webhooks/summary/<token>: the doctor-visit summary for the link's owner only, as a page to print
+(the default), a PDF (?format=pdf) or a Markdown file (?format=md).
 
 A Rasa input channel only so that Rasa serves the route on its own port (5005) with no other server to
 run; it receives no messages. The token is the only key: it is unguessable, expires (bot.storage keeps
@@ -22,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from bot.storage.repository import Store, connect
 from bot.summary import build_summary, markdown
+from bot.summary_document import html_page, pdf_document
 from bot.wording import wording
 
 logger = logging.getLogger(__name__)
@@ -39,12 +41,30 @@ def _store() -> Store:
     return connect()
 
 
-def summary_file(records: Store, token: str, now: datetime) -> str | None:
-    """The Markdown summary the token opens, or None."""
+# Each format the link gives: how it is written, its content type and, for a download, the file's name.
+PAGE, PDF, MARKDOWN = "page", "pdf", "md"
+FORMATS = {
+    PAGE: ("text/html; charset=utf-8", None),
+    PDF: ("application/pdf", "twitchcheck-summary.pdf"),
+    MARKDOWN: ("text/markdown; charset=utf-8", "twitchcheck-summary.md"),
+}
+# The page is ours alone: no script, no outside resources, never framed.
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+# The page's own address for its PDF: the same link, asking for the other format.
+PDF_LINK = f"?format={PDF}"
+
+
+def summary_file(records: Store, token: str, now: datetime, kind: str = MARKDOWN) -> str | bytes | None:
+    """The summary the token opens, as a printable page, a PDF or Markdown; None for no such link."""
     who = records.person_for_summary_link(token, now)
     if who is None:
         return None
-    return markdown(build_summary(now, records.diary(who), records.latest_assessment(who)))
+    summary = build_summary(now, records.diary(who), records.latest_assessment(who))
+    if kind == PAGE:
+        return html_page(summary, pdf_link=PDF_LINK)
+    if kind == PDF:
+        return pdf_document(summary)
+    return markdown(summary)
 
 
 class SummaryDownload(InputChannel):
@@ -61,9 +81,13 @@ class SummaryDownload(InputChannel):
 
         @download.route("/<token>", methods=["GET"])
         async def summary(request: Request, token: str) -> HTTPResponse:
+            # The link opens the page to print; the page offers the PDF, and ?format=md is the plain file.
+            kind = request.args.get("format") or PAGE
+            if kind not in FORMATS:
+                return response.text(GONE, status=404, headers=PRIVATE_HEADERS)
             try:
                 document = await asyncio.to_thread(
-                    summary_file, _store(), token, datetime.now(timezone.utc)
+                    summary_file, _store(), token, datetime.now(timezone.utc), kind
                 )
             except sa.exc.SQLAlchemyError as error:
                 logger.error("summary download failed: %s", type(error).__name__)
@@ -74,10 +98,14 @@ class SummaryDownload(InputChannel):
                 )
             if document is None:
                 return response.text(GONE, status=404, headers=PRIVATE_HEADERS)
-            headers = {
-                **PRIVATE_HEADERS,
-                "Content-Disposition": 'attachment; filename="twitchcheck-summary.md"',
-            }
-            return response.text(document, headers=headers, content_type="text/markdown; charset=utf-8")
+            content_type, filename = FORMATS[kind]
+            headers = dict(PRIVATE_HEADERS)
+            if filename:
+                headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+            else:
+                headers["Content-Security-Policy"] = PAGE_POLICY
+                headers["X-Frame-Options"] = "DENY"
+            body = document if isinstance(document, bytes) else document.encode("utf-8")
+            return response.raw(body, headers=headers, content_type=content_type)
 
         return download
