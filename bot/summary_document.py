@@ -95,9 +95,8 @@ def _intro(summary: DoctorSummary) -> list[str]:
 
 def _table_rows(summary: DoctorSummary) -> list[tuple[str, str]]:
     """Positives beside negatives, one of each per row."""
-    positives, negatives = list(summary.positives), list(summary.negatives)
-    if not positives and not negatives:
-        return [(wording("summary_none_recorded"), wording("summary_none_recorded"))]
+    none = wording("summary_none_recorded")
+    positives, negatives = list(summary.positives) or [none], list(summary.negatives) or [none]
     rows = max(len(positives), len(negatives))
     positives += [""] * (rows - len(positives))
     negatives += [""] * (rows - len(negatives))
@@ -211,6 +210,8 @@ def pdf_document(summary: DoctorSummary) -> bytes:
     pdf.add_page()
 
     def title(text: str, size: float) -> None:
+        if pdf.will_page_break(size * 2):  # a heading is never the last line of a page
+            pdf.add_page()
         pdf.set_font("DejaVu", "B", size)
         pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1.5)
