@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.identity import SLACK, TELEGRAM, WEB, channel_of
+from bot.identity import SLACK, TELEGRAM, WEB, address_of, channel_of
 from bot.storage.models import CANCELLED, PENDING, SENT, ConsentRow, ReminderRow, as_utc
 from bot.storage.repository import ConsentRequired
 
@@ -95,6 +95,10 @@ def _check(person: str, channel: str, address: str | None, days: int) -> None:
         raise ReminderError("a web reminder has no address: it is shown when the person next opens the chat")
     if channel != WEB and not address:
         raise ReminderError(f"a {channel} reminder needs the address to send it to")
+    # A Telegram person is their private chat, so a reminder can only go to that chat. (A Slack person may be
+    # reached at their user id or at their direct-message channel's id, which their id does not name.)
+    if channel == TELEGRAM and own == TELEGRAM and address != address_of(person):
+        raise ReminderError(f"a Telegram reminder goes to the person's own chat, not to {address!r}")
     if address is not None and len(address) > 255:
         raise ReminderError("an address is at most 255 characters")
 

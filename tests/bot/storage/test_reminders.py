@@ -144,6 +144,7 @@ def test_two_tabs_opening_at_once_show_a_web_reminder_in_one_only(store: Store, 
         (SAM, "email", "sam@example.org", 7, "not 'email'"),
         (SAM, "slack", "U77", 7, "talks to the assistant on telegram, not slack"),
         (SAM, "telegram", None, 7, "needs the address"),
+        (SAM, "telegram", "9999", 7, "goes to the person's own chat, not to '9999'"),
         (WEB_PERSON, "web", "somewhere", 7, "a web reminder has no address"),
     ],
 )
