@@ -339,7 +339,7 @@ class Store:
         return removed
 
     def purge_older_than(self, days: float, now: datetime | None = None) -> int:
-        """Removes diary entries, assessments, reminders (by when they were set), rows of the linked tables
+        """Removes diary entries, assessments, reminders done or long overdue, rows of the linked tables
         (conversation events) and consents older than `days`; returns the count. A consent goes once it was
         withdrawn before the cutoff, or given before it with nothing of the person's kept since: someone who
         comes back after the retention period is asked again."""
@@ -353,9 +353,14 @@ class Store:
             removed += session.execute(
                 sa.delete(AssessmentRow).where(AssessmentRow.assessed_at < cutoff)
             ).rowcount
-            # A reminder is due 7 or 14 days after it was set, so one set before the cutoff is long done.
+            # A reminder set before the cutoff goes once it is sent or cancelled, or was due before the cutoff
+            # too (never delivered in all that time); one still to come stays, even under a short retention
+            # period, since the person asked for it (and can cancel it or delete it with the rest).
             removed += session.execute(
-                sa.delete(ReminderRow).where(ReminderRow.created_at < cutoff)
+                sa.delete(ReminderRow).where(
+                    ReminderRow.created_at < cutoff,
+                    sa.or_(ReminderRow.status != PENDING, ReminderRow.due_at < cutoff),
+                )
             ).rowcount
             # Links die when they expire, whatever the retention period.
             removed += session.execute(
@@ -364,7 +369,9 @@ class Store:
             kept_since = sa.union(
                 sa.select(DiaryEntryRow.person).where(DiaryEntryRow.logged_at >= cutoff),
                 sa.select(AssessmentRow.person).where(AssessmentRow.assessed_at >= cutoff),
-                sa.select(ReminderRow.person).where(ReminderRow.created_at >= cutoff),
+                sa.select(ReminderRow.person).where(
+                    sa.or_(ReminderRow.created_at >= cutoff, ReminderRow.status == PENDING)
+                ),
             )
             stale_consent = sa.or_(
                 ConsentRow.withdrawn_at < cutoff,

@@ -7,9 +7,11 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from bot.identity import slack_id, telegram_id, web_id
 from bot.storage.engine import create_engine
+from bot.storage.models import ConsentRow
 from bot.storage.reminders import ReminderError, Reminders, retry_delay
 from bot.storage.repository import ConsentRequired, Store
 from tests.bot.storage.databases import rows_of
@@ -195,6 +197,24 @@ def test_purging_removes_reminders_set_before_the_retention_period(
     reminders.schedule(SAM, "telegram", "5501", 14, now=long_ago)
     recent = reminders.schedule(SAM, "telegram", "5501", 7, now=NOW - timedelta(days=2))
 
-    store.purge_older_than(365, now=NOW)
+    assert store.purge_older_than(365, now=NOW) == 2
     assert [r.id for r in reminders.history_for(SAM)] == [recent.id]
     assert store.has_consent(SAM), "a reminder set within the retention period keeps the consent"
+
+
+def test_a_short_retention_period_keeps_a_reminder_still_to_come(store: Store, reminders: Reminders) -> None:
+    coming = reminders.schedule(SAM, "telegram", "5501", 14, now=NOW - timedelta(days=10))
+    cancelled = reminders.schedule(SAM, "telegram", "5501", 14, now=NOW - timedelta(days=10))
+    reminders.cancel(SAM, cancelled.id)
+    overdue = reminders.schedule(KIM, "slack", "U77", 7, now=NOW - timedelta(days=20))
+    reminders.claim(overdue.due_at, "worker-a")
+    reminders.release(overdue.id, "worker-a", overdue.due_at)  # its sends kept failing
+
+    with store.engine.begin() as connection:  # Sam agreed long ago; the reminder still needs that consent
+        connection.execute(sa.update(ConsentRow).values(given_at=NOW - timedelta(days=30)))
+
+    store.purge_older_than(7, now=NOW)
+    assert [r.id for r in reminders.history_for(SAM)] == [coming.id]
+    assert store.has_consent(SAM)
+    assert reminders.history_for(KIM) == [], "undelivered for longer than the retention period"
+    assert not store.has_consent(KIM)
