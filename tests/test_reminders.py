@@ -22,6 +22,7 @@ from bot.storage.engine import create_engine
 from bot.storage.reminders import Reminders, retry_delay
 from bot.storage.repository import Store
 from bot.wording import wording
+from scripts.reminders import main
 from tests.bot.storage.databases import database_url, store  # noqa: F401 (fixtures)
 from tests.conftest import ROOT
 from tests.fakes import Failure, FakeApi, fake_slack, fake_telegram
@@ -264,3 +265,24 @@ def test_worker_processes_started_at_once_send_each_reminder_once(
     for process in processes:
         assert process.wait(60) == 0, log.read_text()
     assert Counter(call.fields["chat_id"] for call in telegram_api.calls_to("sendMessage")) == Counter(chats)
+
+
+def test_the_command_line_sends_what_is_due_by_the_clock_it_is_given(
+    database_url: str,  # noqa: F811 (the fixture imported above)
+    reminders: Reminders,
+    telegram_api: FakeApi,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reminder = reminders.schedule(SAM, "telegram", SAMS_CHAT, 7, now=NOW)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("TELEGRAM_TOKEN", TELEGRAM_TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_URL", telegram_api.url)
+    monkeypatch.delenv("SLACK_TOKEN", raising=False)
+
+    assert main([], clock=lambda: reminder.due_at - timedelta(seconds=1)) == 0
+    assert telegram_api.calls_to("sendMessage") == []
+    assert main([], clock=lambda: reminder.due_at) == 0
+    assert main([], clock=lambda: reminder.due_at + timedelta(hours=1)) == 0
+    assert [call.fields["chat_id"] for call in telegram_api.calls_to("sendMessage")] == [SAMS_CHAT]
+    assert "sent 1 reminders, 0 to retry" in capsys.readouterr().out
