@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -61,7 +62,8 @@ def _post_json(url: str, body: Mapping[str, object], headers: Mapping[str, str])
     except urllib.error.HTTPError as error:
         status, raw, answer_headers = error.code, error.read(), dict(error.headers or {})
     except (OSError, ValueError) as error:  # refused, timed out, unreachable, bad URL
-        raise SendFailed(f"could not reach {urllib.request.urlparse(url).netloc}: {error}") from error
+        # The host only: a Telegram URL's path holds the bot token.
+        raise SendFailed(f"could not reach {urllib.parse.urlsplit(url).netloc}: {error}") from error
     try:
         answer = json.loads(raw or b"{}")
     except ValueError:
@@ -90,7 +92,8 @@ class TelegramSender:
         if status == 200 and answer.get("ok") is True:
             return
         retry_after = _seconds((answer.get("parameters") or {}).get("retry_after"))
-        raise SendFailed(f"Telegram answered {status}: {answer.get('error_code')}", retry_after)
+        # Telegram's description names the kind of failure ("Forbidden: bot was blocked by the user").
+        raise SendFailed(f"Telegram answered {status}: {answer.get('description')}", retry_after)
 
 
 @dataclass(frozen=True)
