@@ -4,6 +4,7 @@ after a restart (worker processes of `python -m scripts.reminders` reading the s
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -286,3 +287,21 @@ def test_the_command_line_sends_what_is_due_by_the_clock_it_is_given(
     assert main([], clock=lambda: reminder.due_at + timedelta(hours=1)) == 0
     assert [call.fields["chat_id"] for call in telegram_api.calls_to("sendMessage")] == [SAMS_CHAT]
     assert "sent 1 reminders, 0 to retry" in capsys.readouterr().out
+
+
+def test_neither_address_nor_words_nor_token_reach_the_logs(
+    reminders: Reminders, telegram_api: FakeApi, slack_api: FakeApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    reminder = reminders.schedule(SAM, "telegram", SAMS_CHAT, 7, now=NOW)
+    blocked = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+    telegram_api.fail("sendMessage", Failure(403, blocked))
+    worker = DeliveryWorker(reminders, senders(telegram_api, slack_api), name="worker-a")
+    worker.deliver_due(reminder.due_at)
+    worker.deliver_due(reminder.due_at + timedelta(hours=1))
+    unreachable = {"telegram": TelegramSender(TELEGRAM_TOKEN, "http://127.0.0.1:9")}
+    reminders.schedule(SAM, "telegram", SAMS_CHAT, 14, now=NOW)
+    assert len(DeliveryWorker(reminders, unreachable).deliver_due(NOW + timedelta(days=14)).failed) == 1
+    assert "blocked by the user" in caplog.text and "could not reach 127.0.0.1:9" in caplog.text
+    for secret in (SAMS_CHAT, TELEGRAM_TOKEN, wording("reminder_check_back", days=7)[:20]):
+        assert secret not in caplog.text
