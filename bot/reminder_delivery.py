@@ -22,17 +22,19 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Mapping, Protocol
+from typing import Callable, Mapping, Protocol
 
 from bot.identity import SLACK, TELEGRAM
 from bot.storage.models import as_utc
-from bot.storage.reminders import Reminder, Reminders, retry_delay
+from bot.storage.reminders import DEFAULT_LEASE, Reminder, Reminders, retry_delay
 from bot.wording import wording
 
 log = logging.getLogger(__name__)
 TELEGRAM_API = "https://api.telegram.org"
 SLACK_API = "https://slack.com/api/"
 SEND_TIMEOUT_SECONDS = 10.0
+# Reminders claimed at a time: 10 sends of at most 10 s each end well inside the 5-minute lease.
+CLAIM_BATCH = 10
 
 
 class SendFailed(Exception):
@@ -145,29 +147,55 @@ class Delivered:
 
 
 class DeliveryWorker:
-    """Claims due reminders and sends them, one round per `deliver_due(now)`."""
+    """Claims due reminders and sends them, a few at a time, until none is left to claim.
 
-    def __init__(self, reminders: Reminders, senders: Mapping[str, Sender], name: str | None = None) -> None:
+    The time comes from `clock` (scripts/reminders.py gives the system's; a test its own), read again for
+    every claim and every mark: a claim records when it was made, so a claim dated at the start of a long
+    round would expire early and let another worker send the same reminder. A batch is small enough that
+    sending all of it, each send taking its longest, ends well inside the claim's lease."""
+
+    def __init__(
+        self,
+        reminders: Reminders,
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime] | None = None,
+        name: str | None = None,
+        batch: int = CLAIM_BATCH,
+    ) -> None:
+        if batch * SEND_TIMEOUT_SECONDS >= DEFAULT_LEASE.total_seconds() / 2:
+            raise ValueError(f"a batch of {batch} could outlast its claim: send fewer at a time")
         self.reminders = reminders
         self.senders = dict(senders)
+        self.clock = clock
         self.name = name or worker_name()
+        self.batch = batch
 
-    def deliver_due(self, now: datetime) -> Delivered:
-        now = as_utc(now)
+    def deliver_due(self, now: datetime | None = None) -> Delivered:
+        """One round: everything due by the clock (or by `now`, held still for this round)."""
+        if now is None and self.clock is None:
+            raise ValueError("a worker needs a clock, or the time of the round")
+        clock: Callable[[], datetime] = self.clock if now is None else (lambda: now)  # type: ignore[assignment]
         done = Delivered()
         if not self.senders:
             return done
-        for reminder in self.reminders.claim(now, self.name, channels=tuple(self.senders)):
-            try:
-                self.senders[reminder.channel].send(reminder.address or "", reminder_text(reminder))
-            except SendFailed as error:
-                wait = max(retry_delay(reminder.attempts), error.retry_after or timedelta(0))
-                self.reminders.release(reminder.id, self.name, now, retry_at=now + wait)
-                done.failed.append(reminder.id)
-                log.warning("reminder %d not sent (%s), trying again in %s", reminder.id, error, wait)
-                continue
-            if self.reminders.mark_sent(reminder.id, self.name, now):
-                done.sent.append(reminder.id)
-            else:
-                log.warning("reminder %d was sent after it was cancelled or its claim passed on", reminder.id)
-        return done
+        while True:
+            claimed = self.reminders.claim(clock(), self.name, limit=self.batch, channels=tuple(self.senders))
+            if not claimed:
+                return done
+            for reminder in claimed:
+                self._send(reminder, clock, done)
+
+    def _send(self, reminder: Reminder, clock: Callable[[], datetime], done: Delivered) -> None:
+        try:
+            self.senders[reminder.channel].send(reminder.address or "", reminder_text(reminder))
+        except SendFailed as error:
+            failed_at = as_utc(clock())
+            wait = max(retry_delay(reminder.attempts), error.retry_after or timedelta(0))
+            self.reminders.release(reminder.id, self.name, failed_at, retry_at=failed_at + wait)
+            done.failed.append(reminder.id)
+            log.warning("reminder %d not sent (%s), trying again in %s", reminder.id, error, wait)
+            return
+        if self.reminders.mark_sent(reminder.id, self.name, clock()):
+            done.sent.append(reminder.id)
+        else:
+            log.warning("reminder %d was sent after it was cancelled or its claim passed on", reminder.id)

@@ -49,11 +49,11 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] = utc_
     if not senders:
         log.warning("neither TELEGRAM_TOKEN nor SLACK_TOKEN is set: no reminder can be sent")
     engine = create_engine()
-    worker = DeliveryWorker(Reminders(engine), senders)
+    worker = DeliveryWorker(Reminders(engine), senders, clock)
     try:
         while True:
             try:
-                done = worker.deliver_due(clock())
+                done = worker.deliver_due()
                 print(f"{where}: sent {len(done.sent)} reminders, {len(done.failed)} to retry", flush=True)
             except Exception as error:  # noqa: BLE001 (the database away for a moment: try again next round)
                 if args.every_seconds is None:

@@ -305,3 +305,42 @@ def test_neither_address_nor_words_nor_token_reach_the_logs(
     assert "blocked by the user" in caplog.text and "could not reach 127.0.0.1:9" in caplog.text
     for secret in (SAMS_CHAT, TELEGRAM_TOKEN, wording("reminder_check_back", days=7)[:20]):
         assert secret not in caplog.text
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_long_round_keeps_its_claims_fresh_so_no_other_worker_sends_them_again(
+    store: Store,  # noqa: F811 (the fixture imported above)
+    reminders: Reminders,
+) -> None:
+    """A slow platform (9 s a send) and 40 due reminders: a round takes six minutes, longer than a claim's
+    lease. Another worker's rounds meanwhile take over only what nobody holds."""
+    chats = [str(9000 + n) for n in range(40)]
+    for chat in chats:
+        store.give_consent(telegram_id(chat))
+        reminders.schedule(telegram_id(chat), "telegram", chat, 7, now=NOW)
+    clock = Clock(NOW + timedelta(days=7))
+    received: list[str] = []
+
+    class Quick:
+        def send(self, address: str, text: str) -> None:
+            received.append(address)
+
+    other = DeliveryWorker(reminders, {"telegram": Quick()}, clock, name="worker-b")
+
+    class Slow:
+        def send(self, address: str, text: str) -> None:
+            received.append(address)
+            clock.now += timedelta(seconds=9)
+            if len(received) % 7 == 0:
+                other.deliver_due()  # worker-b's round comes round while worker-a is still sending
+
+    DeliveryWorker(reminders, {"telegram": Slow()}, clock, name="worker-a").deliver_due()
+    assert Counter(received) == Counter(chats)
+    assert reminders.due(clock()) == []
