@@ -30,12 +30,11 @@ from bot.storage.models import CANCELLED, PENDING, SENT, ConsentRow, ReminderRow
 from bot.storage.repository import ConsentRequired
 
 DAYS_CHOICES = (7, 14)
-STATUSES = (PENDING, SENT, CANCELLED)
 # The channels a reminder can be delivered on, and those the worker sends to (the web waits for the person).
 REMINDER_CHANNELS = (TELEGRAM, SLACK, WEB)
 PUSHED_CHANNELS = (TELEGRAM, SLACK)
-# A worker holds a claimed reminder this long before another may take it over: far longer than one send
-# (a send gives up after seconds), so a live worker's claim never expires under it.
+# A worker holds a claimed reminder this long before another may take it over: far longer than a batch of
+# sends takes (bot/reminder_delivery.py checks its batch against it), so a live worker keeps its claims.
 DEFAULT_LEASE = timedelta(minutes=5)
 CLAIM_BATCH = 50
 # A failed send waits 1, 2, 4, ... minutes before the next try, never more than an hour.
