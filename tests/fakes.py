@@ -23,11 +23,22 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Failure:
+    """An answer the service gives when it fails: the HTTP status, the JSON body and any headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 class FakeApi:
-    """A loopback API server. `reply(method, fields)` gives the JSON it answers."""
+    """A loopback API server. `reply(method, fields)` gives the JSON it answers; `fail(method, failure)`
+    makes the next calls of a method fail as the service fails."""
 
     def __init__(self, method_of: Callable[[str], str], reply: Callable[[str, dict], dict]) -> None:
         self.calls: list[Call] = []
+        self._failures: dict[str, list[Failure]] = {}
         self._lock = threading.Lock()
         fake = self
 
@@ -45,8 +56,16 @@ class FakeApi:
                 method = method_of(path)
                 with fake._lock:
                     fake.calls.append(Call(method, path, fields, dict(self.headers.items())))
-                body = json.dumps(reply(method, fields)).encode()
-                self.send_response(200)
+                    queued = fake._failures.get(method)
+                    failure = queued.pop(0) if queued else None
+                if failure is None:
+                    status, answer, headers = 200, reply(method, fields), {}
+                else:
+                    status, answer, headers = failure.status, failure.body, failure.headers
+                body = json.dumps(answer).encode()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -61,6 +80,11 @@ class FakeApi:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def fail(self, method: str, failure: Failure, times: int = 1) -> None:
+        """The next `times` calls of `method` get `failure` instead of the usual answer."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend([failure] * times)
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:

@@ -1,4 +1,5 @@
-"""What TwitchCheck remembers about a person, and only with their consent: a twitch diary and assessments.
+"""What TwitchCheck remembers about a person, and only with their consent: a twitch diary, assessments and
+reminders.
 
 One module per job:
 
@@ -6,6 +7,7 @@ One module per job:
   SQLite and PostgreSQL each need.
 - `models`: the assistant's tables.
 - `repository`: `Store`, the records the actions read and write, and `connect()`.
+- `reminders`: `Reminders`, the check-backs people asked for, claimed by one delivery worker at a time.
 - `migrations`: creating and updating the tables with the Alembic migrations in bot/migrations.
 - `cli`: the command line (migrate, downgrade, purge), run by `scripts/records.py`.
 

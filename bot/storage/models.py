@@ -1,4 +1,4 @@
-"""The assistant's own tables: consents, diary entries, assessments and summary links.
+"""The assistant's own tables: consents, diary entries, assessments, summary links and reminders.
 
 A person is the channel's sender id. The migrations in bot/migrations create what these describe (a test
 compares them).
@@ -82,4 +82,34 @@ class SummaryLinkRow(Base):
     expires_at = sa.Column(UTCDateTime, nullable=False)
 
 
-PERSON_TABLES = (DiaryEntryRow, AssessmentRow, ConsentRow, SummaryLinkRow)
+# A reminder's status: waiting to be sent (claimed or not), sent, or cancelled by the person.
+PENDING, SENT, CANCELLED = "pending", "sent", "cancelled"
+
+
+class ReminderRow(Base):
+    """A check-back the person asked for, `days` after `created_at`: kept in the database so that it
+    outlives the process that set it, and claimed by one delivery worker at a time (bot/storage/reminders.py).
+
+    `address` is what the channel needs to reach the person unprompted: the Telegram chat id, the Slack user
+    or channel id; none for the web, where it is shown the next time the person opens the widget. A claim
+    (`claimed_by`, `claimed_at`) is a worker's lease on a due reminder while it sends; `retry_at` is when a
+    failed send may be tried again."""
+
+    __tablename__ = "reminders"
+    id = sa.Column(sa.Integer, primary_key=True)
+    person = sa.Column(sa.String(255), nullable=False, index=True)
+    channel = sa.Column(sa.String(16), nullable=False)
+    address = sa.Column(sa.String(255), nullable=True)
+    days = sa.Column(sa.Integer, nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    due_at = sa.Column(UTCDateTime, nullable=False)
+    status = sa.Column(sa.String(16), nullable=False)
+    claimed_by = sa.Column(sa.String(255), nullable=True)
+    claimed_at = sa.Column(UTCDateTime, nullable=True)
+    attempts = sa.Column(sa.Integer, nullable=False)
+    retry_at = sa.Column(UTCDateTime, nullable=True)
+    sent_at = sa.Column(UTCDateTime, nullable=True)
+    __table_args__ = (sa.Index("ix_reminders_status_due_at", "status", "due_at"),)
+
+
+PERSON_TABLES = (DiaryEntryRow, AssessmentRow, ConsentRow, SummaryLinkRow, ReminderRow)

@@ -1,4 +1,5 @@
-"""The records the actions keep and read: consent, the twitch diary, assessments and summary links.
+"""The records the actions keep and read: consent, the twitch diary, assessments and summary links
+(reminders have their own module, bot/storage/reminders.py; deleting a person and the purge cover them).
 
 Health data is stored only after consent, kept for a retention period and deletable. `connect()` never
 creates tables: `bot.storage.migrations.migrate()` does. Other tables in the same database that hold a
@@ -25,11 +26,14 @@ from sqlalchemy.orm import Session
 from bot.findings import BODY_PARTS, validate_findings
 from bot.storage.engine import create_engine, scrub_deleted
 from bot.storage.models import (
+    CANCELLED,
     MAX_NOTES_CHARS,
+    PENDING,
     PERSON_TABLES,
     AssessmentRow,
     ConsentRow,
     DiaryEntryRow,
+    ReminderRow,
     SummaryLinkRow,
     as_utc,
 )
@@ -174,11 +178,18 @@ class Store:
             return consent is not None and consent.withdrawn_at is None
 
     def withdraw_consent(self, person: str) -> None:
-        """Stops storing anything new; what is stored stays until delete_person or the retention purge."""
+        """Stops storing anything new, and cancels the person's reminders (no one is contacted after saying
+        no); what is stored stays until delete_person or the retention purge."""
         with self._session() as session, session.begin():
             consent = session.get(ConsentRow, person)
             if consent is not None and consent.withdrawn_at is None:
                 consent.withdrawn_at = _now()
+            session.execute(
+                sa.update(ReminderRow)
+                .where(ReminderRow.person == person, ReminderRow.status == PENDING)
+                .values(status=CANCELLED)
+                .execution_options(synchronize_session=False)
+            )
 
     def log_twitch(
         self,
@@ -328,10 +339,10 @@ class Store:
         return removed
 
     def purge_older_than(self, days: float, now: datetime | None = None) -> int:
-        """Removes diary entries, assessments, rows of the linked tables (conversation events) and consents
-        older than `days`; returns the count. A consent goes once it was withdrawn before the cutoff, or given
-        before it with nothing of the person's kept since: someone who comes back after the retention period
-        is asked again."""
+        """Removes diary entries, assessments, reminders done or long overdue, rows of the linked tables
+        (conversation events) and consents older than `days`; returns the count. A consent goes once it was
+        withdrawn before the cutoff, or given before it with nothing of the person's kept since: someone who
+        comes back after the retention period is asked again."""
         if days < 0:
             raise ValueError(f"the retention period must be 0 days or more, got {days}")
         cutoff = _now(now) - timedelta(days=days)
@@ -342,6 +353,15 @@ class Store:
             removed += session.execute(
                 sa.delete(AssessmentRow).where(AssessmentRow.assessed_at < cutoff)
             ).rowcount
+            # A reminder set before the cutoff goes once it is sent or cancelled, or was due before the cutoff
+            # too (never delivered in all that time); one still to come stays, even under a short retention
+            # period, since the person asked for it (and can cancel it or delete it with the rest).
+            removed += session.execute(
+                sa.delete(ReminderRow).where(
+                    ReminderRow.created_at < cutoff,
+                    sa.or_(ReminderRow.status != PENDING, ReminderRow.due_at < cutoff),
+                )
+            ).rowcount
             # Links die when they expire, whatever the retention period.
             removed += session.execute(
                 sa.delete(SummaryLinkRow).where(SummaryLinkRow.expires_at < _now(now))
@@ -349,6 +369,9 @@ class Store:
             kept_since = sa.union(
                 sa.select(DiaryEntryRow.person).where(DiaryEntryRow.logged_at >= cutoff),
                 sa.select(AssessmentRow.person).where(AssessmentRow.assessed_at >= cutoff),
+                sa.select(ReminderRow.person).where(
+                    sa.or_(ReminderRow.created_at >= cutoff, ReminderRow.status == PENDING)
+                ),
             )
             stale_consent = sa.or_(
                 ConsentRow.withdrawn_at < cutoff,

@@ -18,7 +18,7 @@ from bot.storage.migrations import migrate
 from bot.storage.repository import Store, connect
 from tests.conftest import POSTGRES_URL, postgres_or_skip
 
-OWN_TABLES = {"consents", "diary_entries", "assessments", "summary_links"}
+OWN_TABLES = {"consents", "diary_entries", "assessments", "summary_links", "reminders"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

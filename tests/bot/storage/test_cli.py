@@ -11,6 +11,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bot.identity import telegram_id
+from bot.storage.reminders import Reminders
 from bot.storage.repository import connect
 from tests.bot.storage.databases import OWN_TABLES, add_event, create_rasa_events, tables
 
@@ -56,6 +58,23 @@ def test_the_command_line_migrates_and_purges(tmp_path: Path) -> None:
     downgraded = run_cli("downgrade", "--revision", "base", env=env)
     assert downgraded.returncode == 0, downgraded.stderr
     assert OWN_TABLES.isdisjoint(tables(url))
+
+
+def test_the_command_line_purge_also_forgets_old_reminders(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    assert run_cli("migrate", env=env).returncode == 0
+    now = datetime.now(timezone.utc)
+    person = telegram_id(5501)
+    with connect(url) as opened:
+        opened.give_consent(person)
+        reminders = Reminders(opened.engine)
+        reminders.schedule(person, "telegram", "5501", 7, now=now - timedelta(days=400))
+        recent = reminders.schedule(person, "telegram", "5501", 14, now=now - timedelta(days=1))
+    purged = run_cli("purge", "--days", "365", env=env)
+    assert "removed 1 rows older than 365 days" in purged.stdout, purged.stderr
+    with connect(url) as opened:
+        assert [r.id for r in Reminders(opened.engine).history_for(person)] == [recent.id]
 
 
 def test_the_purge_can_run_every_few_hours_until_stopped(tmp_path: Path) -> None:
