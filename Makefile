@@ -17,15 +17,19 @@ export ACTION_SERVER_URL ?= http://localhost:5055/webhook
 setup: $(VENV)/.installed
 
 # The chat page's socket.io-client is committed in web/vendor/, so `make run` needs no Node.js; so is axe-core,
-# which only the browser tests load (the accessibility check). This refreshes both from npm, at the versions
-# web/package-lock.json pins.
+# which only the browser tests load (the accessibility check), and rasa-webchat's ready-built bundle, in
+# tests/vendor/ because only tests/test_rasa_webchat.py loads it (the chat page server never serves it). This
+# refreshes all three from npm, at the versions web/package-lock.json pins. No install script runs: rasa-webchat
+# drags in its build tools as dependencies, and nothing but its one built file is used.
 vendor:
-	cd web && npm ci --no-audit --no-fund --loglevel=error
+	cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	cp web/node_modules/socket.io-client/dist/socket.io.min.js web/vendor/
 	cp web/node_modules/socket.io-client/LICENSE web/vendor/socket.io-client.LICENSE
 	cp web/node_modules/axe-core/axe.min.js web/vendor/
 	cp web/node_modules/axe-core/LICENSE web/vendor/axe-core.LICENSE
 	cp web/node_modules/axe-core/LICENSE-3RD-PARTY.txt web/vendor/axe-core.LICENSE-3RD-PARTY.txt
+	cp web/node_modules/rasa-webchat/lib/index.js tests/vendor/rasa-webchat.js
+	cp web/node_modules/rasa-webchat/LICENSE tests/vendor/rasa-webchat.LICENSE
 
 # Debian's Chromium for the widget's browser test (Playwright drives it; it cannot download a browser here).
 browser:

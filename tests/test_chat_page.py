@@ -14,6 +14,8 @@ import pytest
 
 from scripts.chat_page import WEB, make_handler
 
+TESTS_VENDOR = WEB.parent / "tests" / "vendor"
+
 
 @pytest.fixture(scope="module")
 def page_url() -> Iterator[str]:
@@ -50,7 +52,7 @@ def test_the_widget_files_are_served_locally(page_url: str, path: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    # axe-core is vendored for the browser tests only: the page people use never serves it.
+    # axe-core and rasa-webchat are vendored for the browser tests only: the page people use serves neither.
     [
         "/../bot/triage.py",
         "/%2e%2e/credentials.yml",
@@ -58,6 +60,8 @@ def test_the_widget_files_are_served_locally(page_url: str, path: str) -> None:
         "/vendor/",
         "/node_modules/x",
         "/vendor/axe.min.js",
+        "/vendor/rasa-webchat.js",
+        "/tests/vendor/rasa-webchat.js",
     ],
 )
 def test_nothing_else_is_served(page_url: str, path: str) -> None:
@@ -75,3 +79,11 @@ def test_the_vendored_axe_core_is_the_pinned_version() -> None:
     header = (WEB / "vendor" / "axe.min.js").read_text()[:200]
     assert re.search(r"axe v(\S+)", header)[1] == pinned
     assert (WEB / "vendor" / "axe-core.LICENSE").read_text().startswith("Mozilla Public License")
+
+
+def test_the_vendored_rasa_webchat_is_the_pinned_version() -> None:
+    pinned = json.loads((WEB / "package.json").read_text())["devDependencies"]["rasa-webchat"]
+    bundle = (TESTS_VENDOR / "rasa-webchat.js").read_text()
+    # The bundle stamps the version it was built as on the state it keeps in the browser.
+    assert re.findall(r'lastUpdate:Date\.now\(\),version:"([^"]+)"', bundle) == [pinned]
+    assert "Apache License" in (TESTS_VENDOR / "rasa-webchat.LICENSE").read_text()[:200]
