@@ -20,10 +20,6 @@ from bot.text_classifier import rank_in_context
 # health answer is worse than a question back). On the held-out questions, 0.15 turned 4 of 126 right
 # answers into suggestions and caught 3 of the 9 wrong ones (measured with the model of this commit).
 MIN_TOPIC_CONFIDENCE = 0.15
-# A switch ("and a tremor?") whose subject the answer just given speaks of stays on that answer unless the
-# retrieval in context is at least this sure of another topic ("what about not drinking enough?" after
-# the overview of causes: dehydration).
-SURE_OF_A_SWITCH = 0.15
 # Where components/nlu/text_classifiers.py leaves each question of a message with its topic.
 QUESTIONS = "questions"
 # Set by the NLU (components/nlu/deterministic_intents.py): the kind of follow-up a message is.
@@ -80,7 +76,9 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
         best = rank_in_context(now, before, reading.context_weight, [last] if moving_away else [])[0]
         if (
             moving_away
-            and best.confidence < SURE_OF_A_SWITCH
+            # placed nowhere with the confidence an answer needs ("and a tremor?"), unlike "what about not
+            # drinking enough?" after the overview of causes (dehydration)
+            and best.confidence < MIN_TOPIC_CONFIDENCE
             and not reading.names_a_kind(text)
             and _answer_speaks_of(last, reading.switched_to(text))
         ):

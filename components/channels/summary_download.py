@@ -34,6 +34,7 @@ PRIVATE_HEADERS = {
     "X-Robots-Tag": "noindex",
 }
 GONE = wording("summary_link_gone") + "\n"
+UNAVAILABLE = wording("summary_link_unavailable") + "\n"
 
 
 @functools.lru_cache(maxsize=1)
@@ -92,7 +93,7 @@ class SummaryDownload(InputChannel):
             except sa.exc.SQLAlchemyError as error:
                 logger.error("summary download failed: %s", type(error).__name__)
                 return response.text(
-                    "The summary can't be fetched right now; please try again in a minute.\n",
+                    UNAVAILABLE,
                     status=503,
                     headers=PRIVATE_HEADERS,
                 )
