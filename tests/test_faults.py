@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import threading
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,6 +33,7 @@ from bot.check_in import check_in
 from bot.emergency import emergency_instruction
 from bot.identity import DEFAULT_NAMESPACE, rest_id
 from bot.triage import red_flag_rules
+from bot.wording import wording
 from components.rasa_layer import outages
 from components.rasa_layer.outages import (
     ACTION_SERVER_DOWN_REPLY,
@@ -195,6 +199,24 @@ def postgres_stack(
 
 def database_url(stack: Stack) -> str:
     return stack.env["DATABASE_URL"]
+
+
+def summary_link(assistant: Assistant, person: str) -> str:
+    """A person with one diary entry asks for the doctor's summary; its private link."""
+    assistant.send(person, "log a twitch in my left calf")
+    assistant.send(person, "yes")
+    summary = text(assistant.send(person, "summary for my doctor"))
+    found = re.search(r"http://\S+/webhooks/summary/\S+", summary)
+    assert found, "no summary link"
+    return found[0]
+
+
+def fetch(url: str) -> tuple[int, Any, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.headers, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode(errors="replace")
 
 
 def start_check_in(assistant: Assistant, person: str) -> None:
@@ -376,9 +398,14 @@ def test_while_the_database_stays_down_people_are_told_and_an_emergency_is_still
     _, assistant = postgres_stack
     person, in_danger = new_person("down"), new_person("down-danger")
     start_check_in(assistant, person)
+    link = summary_link(assistant, new_person("down-summary"))
 
     postgres.stop()
     try:
+        # A summary link opened meanwhile says so in plain words (no stack trace, nothing cached).
+        status, headers, body = fetch(link)
+        assert (status, body) == (503, wording("summary_link_unavailable") + "\n")
+        assert headers["Cache-Control"] == "no-store"
         assert text(assistant.send(person, "my left calf")) == NOT_TAKEN_IN_REPLY
         assert text(assistant.send(in_danger, "I can't breathe")) == BREATHING
         said = text(assistant.send(new_person("down-crisis"), IN_CRISIS))
@@ -388,6 +415,7 @@ def test_while_the_database_stays_down_people_are_told_and_an_emergency_is_still
     finally:
         postgres.start()
 
+    assert fetch(link)[0] == 200  # the same link works again once the database is back
     # Rasa did not carry on with an empty conversation: sent again, the answer is taken where it was left.
     assert asked(assistant.send(person, "my left calf")) == "duration"
     # What arrived while the database was down could not be stored; the person was told to send it again.
