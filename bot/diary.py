@@ -83,7 +83,9 @@ def place(entry: DiaryEntry) -> str:
 
 
 def when(moment: datetime) -> str:
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} UTC"
+    """The moment as a diary line gives it ("Tue 3 Dec 2026, 09:15 UTC"), in data/wording.yml's order."""
+    return wording("diary_when", weekday=f"{moment:%a}", day=moment.day, month=f"{moment:%b}",
+                   year=moment.year, time=f"{moment:%H:%M}")
 
 
 def entry_line(entry: DiaryEntry) -> str:

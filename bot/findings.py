@@ -1,8 +1,9 @@
 """The findings vocabulary: every fact TwitchCheck can learn about a person's twitching, written once.
 
 Rasa slots, the extractor, the triage rules and the CLI all read names, kinds and allowed values from
-here; what the check-in asks about each finding, and why, is in data/check_in.yml. A yes/no finding is
-three-valued: true, false (the person said no) or absent (not known yet).
+here; what the check-in asks about each finding, and why, is in data/check_in.yml, and how a reply names
+it in data/wording.yml. A yes/no finding is three-valued: true, false (the person said no) or absent (not
+known yet).
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Mapping, Union
 
+from bot.wording import wording
+
 BOOL, NUMBER, CHOICE, LIST = "bool", "number", "choice", "list"
+# Each finding's name in a reply is data/wording.yml's entry of this prefix and the finding's name.
+LABEL_PREFIX = "finding_"
 
 BODY_PARTS = (
     "eyelid",
@@ -67,65 +72,69 @@ class FindingsError(ValueError):
 class Finding:
     name: str
     kind: str
-    label: str
     values: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
 
+    @property
+    def label(self) -> str:
+        """How a reply names the finding ("muscle weakness"): data/wording.yml's `finding_<name>`."""
+        return wording(f"{LABEL_PREFIX}{self.name}")
 
-def _yes_no(name: str, label: str) -> Finding:
-    return Finding(name, BOOL, label)
+
+def _yes_no(name: str) -> Finding:
+    return Finding(name, BOOL)
 
 
 TWITCH = (
-    Finding("location", LIST, "where the twitching is", BODY_PARTS),
-    Finding("duration_days", NUMBER, "how long it has lasted", minimum=0),
-    Finding("frequency", CHOICE, "how often it happens", FREQUENCIES),
-    _yes_no("when_falling_asleep", "jerks as you fall asleep"),
+    Finding("location", LIST, BODY_PARTS),
+    Finding("duration_days", NUMBER, minimum=0),
+    Finding("frequency", CHOICE, FREQUENCIES),
+    _yes_no("when_falling_asleep"),
 )
 EMERGENCY_SCREEN = (
-    _yes_no("unspecified_emergency_sign", "one of the emergency signs, not said which"),
-    _yes_no("breathing_difficulty", "trouble breathing"),
-    _yes_no("sudden_weakness", "sudden one-sided weakness or face drooping"),
-    _yes_no("seizure", "a seizure"),
-    _yes_no("wound_or_bite", "a recent wound, bite or tick"),
-    _yes_no("jaw_or_neck_stiffness", "a stiff or locked jaw or neck"),
+    _yes_no("unspecified_emergency_sign"),
+    _yes_no("breathing_difficulty"),
+    _yes_no("sudden_weakness"),
+    _yes_no("seizure"),
+    _yes_no("wound_or_bite"),
+    _yes_no("jaw_or_neck_stiffness"),
 )
 RED_FLAGS = (
-    _yes_no("weakness", "muscle weakness"),
-    _yes_no("muscle_wasting", "muscle shrinking"),
-    _yes_no("speech_change", "changes in speech"),
-    _yes_no("swallowing_difficulty", "trouble swallowing"),
-    _yes_no("vision_change", "changes in vision"),
-    _yes_no("numbness", "numbness or tingling"),
-    _yes_no("balance_problems", "balance or coordination problems"),
-    _yes_no("spreading", "twitching that spreads"),
-    _yes_no("cramps", "muscle cramps"),
-    _yes_no("systemic_symptoms", "weight loss, night sweats or extreme tiredness"),
-    _yes_no("fever", "a fever"),
-    _yes_no("palpitations", "a racing or irregular heartbeat"),
-    _yes_no("family_history", "family history of nerve or muscle disease"),
+    _yes_no("weakness"),
+    _yes_no("muscle_wasting"),
+    _yes_no("speech_change"),
+    _yes_no("swallowing_difficulty"),
+    _yes_no("vision_change"),
+    _yes_no("numbness"),
+    _yes_no("balance_problems"),
+    _yes_no("spreading"),
+    _yes_no("cramps"),
+    _yes_no("systemic_symptoms"),
+    _yes_no("fever"),
+    _yes_no("palpitations"),
+    _yes_no("family_history"),
     # Signs from NICE guidelines NG42 (motor neurone disease) and NG127 (suspected neurological conditions)
     # that the articles do not cover; data/red_flags.yml cites the guideline for each.
-    _yes_no("falls_or_tripping", "falls or tripping"),
-    _yes_no("dexterity_loss", "dropping things or trouble with buttons or writing"),
-    _yes_no("muscle_stiffness", "stiff muscles"),
-    _yes_no("breathless_lying_flat_or_on_exertion", "breathlessness when lying flat or with little effort"),
-    _yes_no("morning_headaches", "headaches on waking"),
-    _yes_no("daytime_sleepiness", "heavy sleepiness during the day"),
-    _yes_no("behaviour_or_thinking_change", "changes in behaviour, memory or thinking"),
-    _yes_no("eyelid_forceful_closing", "eyelid twitching that squeezes the eye shut"),
+    _yes_no("falls_or_tripping"),
+    _yes_no("dexterity_loss"),
+    _yes_no("muscle_stiffness"),
+    _yes_no("breathless_lying_flat_or_on_exertion"),
+    _yes_no("morning_headaches"),
+    _yes_no("daytime_sleepiness"),
+    _yes_no("behaviour_or_thinking_change"),
+    _yes_no("eyelid_forceful_closing"),
 )
 HABITS = (
-    Finding("caffeine_cups_per_day", NUMBER, "caffeine", minimum=0),
-    _yes_no("nicotine", "nicotine"),
-    _yes_no("stimulants", "other stimulants"),
-    Finding("sleep_hours", NUMBER, "sleep", minimum=0, maximum=24),
-    _yes_no("stress", "stress or anxiety"),
-    _yes_no("hard_exercise", "hard exercise"),
-    _yes_no("dehydrated", "not drinking enough"),
-    _yes_no("b6_supplements", "several supplements with vitamin B6"),
-    Finding("medications", LIST, "medicines", MEDICATION_CLASSES),
+    Finding("caffeine_cups_per_day", NUMBER, minimum=0),
+    _yes_no("nicotine"),
+    _yes_no("stimulants"),
+    Finding("sleep_hours", NUMBER, minimum=0, maximum=24),
+    _yes_no("stress"),
+    _yes_no("hard_exercise"),
+    _yes_no("dehydrated"),
+    _yes_no("b6_supplements"),
+    Finding("medications", LIST, MEDICATION_CLASSES),
 )
 
 GROUPS: Mapping[str, tuple[Finding, ...]] = MappingProxyType(

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from bot.check_in import check_in
+from bot.findings import FINDINGS, LABEL_PREFIX
 from bot.wording import templates
 from components.importers.check_in import check_in_responses
 from tests.conftest import ROOT
@@ -214,7 +215,13 @@ def test_every_wording_the_code_asks_for_exists() -> None:
 
 def test_every_entry_of_the_wording_file_is_used() -> None:
     # Names built from a value ("understood_frequency_" + "daily") count as used by their prefix.
-    built = ("understood_frequency_", "understood_medicine_")
+    built = ("understood_frequency_", "understood_medicine_", LABEL_PREFIX)
     named = _named(r"[a-z][a-z0-9_]+")
     unused = [name for name in templates() if name not in named and not name.startswith(built)]
     assert not unused, f"entries of data/wording.yml that nothing says: {unused}"
+
+
+def test_every_finding_is_named_in_the_wording_file_and_every_name_is_a_finding() -> None:
+    labels = {name.removeprefix(LABEL_PREFIX) for name in templates() if name.startswith(LABEL_PREFIX)}
+    known = set(FINDINGS)
+    assert labels == known, f"unnamed: {known - labels}; not findings: {labels - known}"
