@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
-import time
+import threading
 from datetime import datetime, timezone
 from typing import Callable, Sequence
 
@@ -50,21 +51,30 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] = utc_
         log.warning("neither TELEGRAM_TOKEN nor SLACK_TOKEN is set: no reminder can be sent")
     engine = create_engine()
     worker = DeliveryWorker(Reminders(engine), senders, clock)
+    # SIGTERM (docker stop, Kubernetes, make run's Ctrl-C) ends the worker between rounds, never inside one:
+    # a reminder the platform has taken is marked sent before the process goes.
+    stopping = threading.Event()
+    before = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    first = True
     try:
         while True:
             try:
                 done = worker.deliver_due()
-                print(f"{where}: sent {len(done.sent)} reminders, {len(done.failed)} to retry", flush=True)
+                # The first round says where it looks; later ones only when they did something.
+                if first or done.sent or done.failed:
+                    sent, failed = len(done.sent), len(done.failed)
+                    print(f"{where}: sent {sent} reminders, {failed} to retry", flush=True)
+                first = False
             except Exception as error:  # noqa: BLE001 (the database away for a moment: try again next round)
                 if args.every_seconds is None:
                     raise
                 # Only the kind of error: a database error's text can carry a person's id or address.
                 kind, wait = type(error).__name__, args.every_seconds
                 log.error("a round of reminders failed (%s); trying again in %g s", kind, wait)
-            if args.every_seconds is None:
+            if args.every_seconds is None or stopping.wait(args.every_seconds):
                 return 0
-            time.sleep(args.every_seconds)
     finally:
+        signal.signal(signal.SIGTERM, before)
         engine.dispose()
 
 

@@ -249,6 +249,25 @@ def test_a_reminder_survives_a_restart_and_arrives_once_with_two_replicas(
     assert sent.sent_at is not None and sent.sent_at >= due
 
 
+def test_a_stopped_worker_ends_between_rounds_and_quiet_rounds_say_nothing(
+    database_url: str,  # noqa: F811 (the fixture imported above)
+    reminders: Reminders,
+    telegram_api: FakeApi,
+    tmp_path: Path,
+) -> None:
+    """SIGTERM (docker stop, Ctrl-C under make run) ends it cleanly; under make run a line a minute saying
+    nothing happened would bury the other processes' output, so only the first round and busy ones print."""
+    log = tmp_path / "worker.log"
+    worker = run_worker(database_url, telegram_api, log, every_seconds=0.2)
+    deadline = time.monotonic() + 30
+    while "to retry" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the first round, once the process is up
+    time.sleep(2)  # ten more rounds, none with anything to send
+    worker.terminate()
+    assert worker.wait(10) == 0, log.read_text()
+    assert log.read_text().count("reminders, 0 to retry") == 1, log.read_text()
+
+
 def test_worker_processes_started_at_once_send_each_reminder_once(
     database_url: str,  # noqa: F811 (the fixture imported above)
     store: Store,  # noqa: F811
