@@ -56,8 +56,9 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     `context_weight` (data/conversation_reading.yml) times its score for the one before, so "and the sleep
     ones?" after a question about the kinds of myoclonus weighs sleep and myoclonus together, and "which
     conditions cause it?" after spasticity stays on spasticity, while "what about magnesium?" moves to
-    magnesium. When the message before left no scores (a button), the topic just answered gets
-    `last_topic_boost` instead."""
+    magnesium. A question moving away leans towards the topics the answer points to (its related topics,
+    shown under it): they get `related_boost`. When the message before left no scores (a button), the topic
+    just answered gets `last_topic_boost` instead."""
     topic_id, confidence = retrieved_topic(tracker.latest_message)
     last = tracker.get_slot(LAST_TOPIC_SLOT)
     reading = conversation_reading()
@@ -72,6 +73,10 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     moving_away = reading.moves_away(text) or bool(named and not _answer_speaks_of(last, named, every=False))
     now = _topic_scores(tracker.latest_message)
     before = _topic_scores(previous_user_message(tracker))
+    if moving_away and last in knowledge_base().topics:
+        for related in knowledge_base().topics[last].related:
+            if related in now:
+                now[related] += reading.related_boost
     if now and before:
         best = rank_in_context(now, before, reading.context_weight, [last] if moving_away else [])[0]
         if (

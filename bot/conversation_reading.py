@@ -76,6 +76,7 @@ class ConversationReading:
     requests: Optional[re.Pattern[str]] = None
     context_weight: float = 0.0
     last_topic_boost: float = 0.0
+    related_boost: float = 0.0
     subject_max_topics: int = 3
     subject_min_uses: int = 3
     # Filled from the knowledge base when loaded (`with_vocabulary`): every word its questions use, and
@@ -370,6 +371,7 @@ def _load(path: Path) -> ConversationReading:
         subject_min_uses=int(follow["subject_min_uses"]),
         context_weight=float(follow["context_weight"]),
         last_topic_boost=float(follow["last_topic_boost"]),
+        related_boost=float(follow.get("related_boost", 0.0)),
     )
 
 

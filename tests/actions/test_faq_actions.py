@@ -217,6 +217,24 @@ def test_a_switch_moves_away_from_the_answer_just_given() -> None:
     assert message["text"].startswith(KB.topics["medications"].answer)
 
 
+def test_a_question_moving_away_leans_towards_the_topics_the_answer_points_to() -> None:
+    """"could the gym be why?" after the answer about twitching at rest names what that answer never does;
+    of the topics, the ones shown under the answer (its related topics) are where people go next: exercise,
+    though the confidently placed message before still speaks for twitching at rest."""
+    last = "twitching_at_rest"
+    assert "exercise_recovery" in KB.topics[last].related
+    tracker = tracker_right_after_an_answer(
+        last, "could the gym be why", [("exercise_recovery", 0.30), ("twitching_at_rest", 0.03)]
+    )
+    # As measured: every other topic scores about -0.9 for either message.
+    scores_now = {**dict.fromkeys(KB.topics, -0.9), "exercise_recovery": -0.48, last: -0.84}
+    scores_before = {**dict.fromkeys(KB.topics, -0.9), last: 0.69, "exercise_recovery": -0.92}
+    tracker.latest_message["topic_scores"] = {f"faq/{t}": score for t, score in scores_now.items()}
+    tracker.events[0]["parse_data"] = {"topic_scores": {f"faq/{t}": s for t, s in scores_before.items()}}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["exercise_recovery"].answer)
+
+
 def test_a_switch_the_retrieval_cannot_place_stays_on_an_answer_that_speaks_of_it() -> None:
     """"and a tremor?" after the answer telling twitches, cramps, spasms and tremors apart: that answer."""
     last = "twitch_vs_cramp_spasm_tremor"
