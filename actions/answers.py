@@ -253,9 +253,13 @@ def follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
     last = tracker.get_slot(LAST_TOPIC_SLOT)
     if not aspect or not last or last not in kb.topics:
         return None
+    if aspect == MORE and reading.names_nothing(text):
+        # Nothing but words any question has ("how much is too much?", "why though?"): the retrieval has
+        # nothing to go on but those words, which another topic may happen to share.
+        return kb.topics[last]
     if aspect == MORE:
-        # Of no particular kind ("why though?", "and for sudden jerks?"): the retrieval, reading it with the
-        # message before, says which topic; the topic just answered when it cannot.
+        # Of no particular kind ("and for sudden jerks?"): the retrieval, reading it with the message
+        # before, says which topic; the topic just answered when it cannot.
         topic_id, confidence = retrieved_topic_in_context(tracker)
         chosen = kb.topic(topic_id) if topic_id and confidence >= MIN_TOPIC_CONFIDENCE else None
         return chosen or kb.topics[last]

@@ -235,6 +235,16 @@ def test_a_question_moving_away_leans_towards_the_topics_the_answer_points_to() 
     assert message["text"].startswith(KB.topics["exercise_recovery"].answer)
 
 
+def test_a_follow_up_of_nothing_but_common_words_stays_on_the_answer_just_given() -> None:
+    """"how much is too much" after the answer about caffeine: the retrieval, with only those words to go
+    on, prefers the topic about too much vitamin B6; the person means caffeine."""
+    ranking = [("vitamin_b6_excess", 0.57), ("caffeine", 0.08)]
+    tracker = tracker_right_after_an_answer("caffeine", "how much is too much", ranking)
+    tracker.latest_message["follow_up"] = "more"
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["caffeine"].answer)
+
+
 def test_a_switch_the_retrieval_cannot_place_stays_on_an_answer_that_speaks_of_it() -> None:
     """"and a tremor?" after the answer telling twitches, cramps, spasms and tremors apart: that answer."""
     last = "twitch_vs_cramp_spasm_tremor"
