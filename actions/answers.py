@@ -14,7 +14,7 @@ from actions.buttons import FAQ_INTENT, topic_buttons
 from bot.conversation_reading import MORE, conversation_reading, words_of
 from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import KnowledgeBase, Topic, knowledge_base
-from bot.text_classifier import rank_in_context
+from bot.text_classifier import RankedLabel, rank_in_context
 
 # Below this retrieval confidence the answer would be a guess: offer the closest topics instead (a wrong
 # health answer is worse than a question back). On the held-out questions, 0.15 turned 4 of 126 right
@@ -78,7 +78,8 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
             if related in now:
                 now[related] += reading.related_boost
     if now and before:
-        best = rank_in_context(now, before, reading.context_weight, [last] if moving_away else [])[0]
+        ranked = rank_in_context(now, before, reading.context_weight, [last] if moving_away else [])
+        best = _about_its_subject(ranked, text, last) if named else ranked[0]
         if (
             moving_away
             # placed nowhere with the confidence an answer needs ("and a tremor?"), unlike "what about not
@@ -98,6 +99,20 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
         scores[last] = scores.get(last, 0.0) + reading.last_topic_boost
     best_id = max(scores, key=lambda topic: scores[topic])
     return best_id, scores[best_id]
+
+
+def _about_its_subject(ranked: List[RankedLabel], text: str, last: str) -> RankedLabel:
+    """The first of the ranked topics, unless it is the general answer to the kind of question the message
+    shows ("how long does it last after a workout?": how long twitching lasts) while the message names a
+    subject of its own and the follow-up table does not send that kind there after the answer just given:
+    the general answers are for twitching in general, so the first topic after them."""
+    reading = conversation_reading()
+    general = {
+        topic
+        for topic, aspect in reading.general_topics_shown(text).items()
+        if topic != last and reading.answering_topic(aspect, last) != topic
+    }
+    return next((entry for entry in ranked if entry.label not in general), ranked[0])
 
 
 def _answer_speaks_of(topic_id: str, subject: List[str], every: bool = True) -> bool:

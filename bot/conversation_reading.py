@@ -169,6 +169,16 @@ class ConversationReading:
                 return self.general_topics[aspect]
         return None
 
+    def general_topics_shown(self, text: str) -> Dict[str, str]:
+        """The general topic of every kind of question `text` shows, with that kind ("how common is bfs
+        then": {"how_common": "how_common"})."""
+        lowered = " ".join(words_of(text))
+        return {
+            self.general_topics[aspect]: aspect
+            for aspect, pattern in self.aspects.items()
+            if aspect in self.general_topics and pattern.search(lowered)
+        }
+
     def is_short(self, text: str) -> bool:
         """Short enough to lean on the answer just given."""
         return 0 < len(words_of(text)) <= self.max_words

@@ -245,6 +245,22 @@ def test_a_follow_up_of_nothing_but_common_words_stays_on_the_answer_just_given(
     assert message["text"].startswith(KB.topics["caffeine"].answer)
 
 
+def test_a_follow_up_naming_its_subject_is_not_given_the_general_answer_to_its_kind() -> None:
+    """"how long does it last after a workout?" after the answer about twitching after exercise (the message
+    before it was "is that normal", which speaks for nothing): the retrieval prefers how long twitching
+    lasts in general, but the question names its subject, and after that answer the follow-up table keeps a
+    question of how long on it."""
+    last = "exercise_recovery"
+    ranking = [("how_long_twitching_lasts", 0.88), (last, 0.12)]
+    tracker = tracker_right_after_an_answer(last, "how long does it last after a workout", ranking)
+    scores_now = {**dict.fromkeys(KB.topics, -0.9), "how_long_twitching_lasts": 0.41, last: 0.07}
+    scores_before = {**dict.fromkeys(KB.topics, -0.9), "how_long_twitching_lasts": -0.56, last: -1.09}
+    tracker.latest_message["topic_scores"] = {f"faq/{t}": score for t, score in scores_now.items()}
+    tracker.events[0]["parse_data"] = {"topic_scores": {f"faq/{t}": s for t, s in scores_before.items()}}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics[last].answer)
+
+
 def test_a_switch_the_retrieval_cannot_place_stays_on_an_answer_that_speaks_of_it() -> None:
     """"and a tremor?" after the answer telling twitches, cramps, spasms and tremors apart: that answer."""
     last = "twitch_vs_cramp_spasm_tremor"
