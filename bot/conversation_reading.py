@@ -156,9 +156,11 @@ class ConversationReading:
         return all(word in ignored for word in words_of(text))
 
     def refers_back_to_the_answer(self, text: str) -> bool:
-        """A short message that leans on what was just said: "it", "that", "one"..., or "what about"."""
-        words = words_of(text)
-        return self.is_short(text) and (bool(set(words) & self.refers_back) or self.switches_subject(text))
+        """A short message that leans on what was just said: "it", "that", "one"..., a kind the answer
+        named ("the physiologic kind, tell me more"), or "what about"."""
+        words = set(words_of(text))
+        leaning = words & (self.refers_back | self.kind_refs)
+        return self.is_short(text) and (bool(leaning) or self.switches_subject(text))
 
     def general_topic(self, text: str) -> Optional[str]:
         """The topic that answers, in general, the kind of question `text` asks ("why does my thumb

@@ -168,3 +168,8 @@ def test_the_general_topics_a_question_shows_are_those_of_its_kinds() -> None:
         READING.general_topics["duration"]: "duration"
     }
     assert READING.general_topics_shown("is magnesium in bananas") == {}
+
+
+def test_a_kind_the_answer_named_refers_back_to_it() -> None:
+    assert READING.refers_back_to_the_answer("the physiologic kind, tell me more")
+    assert not READING.refers_back_to_the_answer("what's the weather like tomorrow")
