@@ -36,9 +36,10 @@ EMERGENCY = "call your emergency number"
 # The figures issue 16 asks for.
 MIN_ROUTING = 0.95
 MIN_FOLLOW_UPS = 0.90
-# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; this commit reaches 0.833 there, so the issue stays
-# open. Until it is reached, this floor keeps what already works from getting worse.
-FOLLOW_UPS_FLOOR = 0.80
+# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; it stays at 0.833 there (measured 2026-12-03 with the
+# reading of the fifth development set's changes, which lifted the development sets), so the issue stays
+# open. Until it is reached, this floor, just under the figure, keeps what already works from getting worse.
+FOLLOW_UPS_FLOOR = 0.83
 
 
 def training_texts() -> set[str]:
