@@ -14,7 +14,7 @@ from actions.buttons import FAQ_INTENT, topic_buttons
 from bot.conversation_reading import MORE, conversation_reading, words_of
 from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import KnowledgeBase, Topic, knowledge_base
-from bot.text_classifier import rank_in_context
+from bot.text_classifier import RankedLabel, rank_in_context
 
 # Below this retrieval confidence the answer would be a guess: offer the closest topics instead (a wrong
 # health answer is worse than a question back). On the held-out questions, 0.15 turned 4 of 126 right
@@ -56,8 +56,9 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     `context_weight` (data/conversation_reading.yml) times its score for the one before, so "and the sleep
     ones?" after a question about the kinds of myoclonus weighs sleep and myoclonus together, and "which
     conditions cause it?" after spasticity stays on spasticity, while "what about magnesium?" moves to
-    magnesium. When the message before left no scores (a button), the topic just answered gets
-    `last_topic_boost` instead."""
+    magnesium. A question moving away leans towards the topics the answer points to (its related topics,
+    shown under it): they get `related_boost`. When the message before left no scores (a button), the topic
+    just answered gets `last_topic_boost` instead."""
     topic_id, confidence = retrieved_topic(tracker.latest_message)
     last = tracker.get_slot(LAST_TOPIC_SLOT)
     reading = conversation_reading()
@@ -72,8 +73,13 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     moving_away = reading.moves_away(text) or bool(named and not _answer_speaks_of(last, named, every=False))
     now = _topic_scores(tracker.latest_message)
     before = _topic_scores(previous_user_message(tracker))
+    if moving_away and last in knowledge_base().topics:
+        for related in knowledge_base().topics[last].related:
+            if related in now:
+                now[related] += reading.related_boost
     if now and before:
-        best = rank_in_context(now, before, reading.context_weight, [last] if moving_away else [])[0]
+        ranked = rank_in_context(now, before, reading.context_weight, [last] if moving_away else [])
+        best = _about_its_subject(ranked, text, last) if named else ranked[0]
         if (
             moving_away
             # placed nowhere with the confidence an answer needs ("and a tremor?"), unlike "what about not
@@ -93,6 +99,20 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
         scores[last] = scores.get(last, 0.0) + reading.last_topic_boost
     best_id = max(scores, key=lambda topic: scores[topic])
     return best_id, scores[best_id]
+
+
+def _about_its_subject(ranked: List[RankedLabel], text: str, last: str) -> RankedLabel:
+    """The first of the ranked topics, unless it is the general answer to the kind of question the message
+    shows ("how long does it last after a workout?": how long twitching lasts) while the message names a
+    subject of its own and the follow-up table does not send that kind there after the answer just given:
+    the general answers are for twitching in general, so the first topic after them."""
+    reading = conversation_reading()
+    general = {
+        topic
+        for topic, aspect in reading.general_topics_shown(text).items()
+        if topic != last and reading.answering_topic(aspect, last) != topic
+    }
+    return next((entry for entry in ranked if entry.label not in general), ranked[0])
 
 
 def _answer_speaks_of(topic_id: str, subject: List[str], every: bool = True) -> bool:
@@ -248,9 +268,13 @@ def follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
     last = tracker.get_slot(LAST_TOPIC_SLOT)
     if not aspect or not last or last not in kb.topics:
         return None
+    if aspect == MORE and reading.names_nothing(text):
+        # Nothing but words any question has ("how much is too much?", "why though?"): the retrieval has
+        # nothing to go on but those words, which another topic may happen to share.
+        return kb.topics[last]
     if aspect == MORE:
-        # Of no particular kind ("why though?", "and for sudden jerks?"): the retrieval, reading it with the
-        # message before, says which topic; the topic just answered when it cannot.
+        # Of no particular kind ("and for sudden jerks?"): the retrieval, reading it with the message
+        # before, says which topic; the topic just answered when it cannot.
         topic_id, confidence = retrieved_topic_in_context(tracker)
         chosen = kb.topic(topic_id) if topic_id and confidence >= MIN_TOPIC_CONFIDENCE else None
         return chosen or kb.topics[last]

@@ -76,6 +76,7 @@ class ConversationReading:
     requests: Optional[re.Pattern[str]] = None
     context_weight: float = 0.0
     last_topic_boost: float = 0.0
+    related_boost: float = 0.0
     subject_max_topics: int = 3
     subject_min_uses: int = 3
     # Filled from the knowledge base when loaded (`with_vocabulary`): every word its questions use, and
@@ -155,9 +156,11 @@ class ConversationReading:
         return all(word in ignored for word in words_of(text))
 
     def refers_back_to_the_answer(self, text: str) -> bool:
-        """A short message that leans on what was just said: "it", "that", "one"..., or "what about"."""
-        words = words_of(text)
-        return self.is_short(text) and (bool(set(words) & self.refers_back) or self.switches_subject(text))
+        """A short message that leans on what was just said: "it", "that", "one"..., a kind the answer
+        named ("the physiologic kind, tell me more"), or "what about"."""
+        words = set(words_of(text))
+        leaning = words & (self.refers_back | self.kind_refs)
+        return self.is_short(text) and (bool(leaning) or self.switches_subject(text))
 
     def general_topic(self, text: str) -> Optional[str]:
         """The topic that answers, in general, the kind of question `text` asks ("why does my thumb
@@ -167,6 +170,16 @@ class ConversationReading:
             if aspect in self.general_topics and pattern.search(lowered):
                 return self.general_topics[aspect]
         return None
+
+    def general_topics_shown(self, text: str) -> Dict[str, str]:
+        """The general topic of every kind of question `text` shows, with that kind ("how common is bfs
+        then": {"how_common": "how_common"})."""
+        lowered = " ".join(words_of(text))
+        return {
+            self.general_topics[aspect]: aspect
+            for aspect, pattern in self.aspects.items()
+            if aspect in self.general_topics and pattern.search(lowered)
+        }
 
     def is_short(self, text: str) -> bool:
         """Short enough to lean on the answer just given."""
@@ -370,6 +383,7 @@ def _load(path: Path) -> ConversationReading:
         subject_min_uses=int(follow["subject_min_uses"]),
         context_weight=float(follow["context_weight"]),
         last_topic_boost=float(follow["last_topic_boost"]),
+        related_boost=float(follow.get("related_boost", 0.0)),
     )
 
 

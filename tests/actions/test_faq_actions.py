@@ -217,6 +217,50 @@ def test_a_switch_moves_away_from_the_answer_just_given() -> None:
     assert message["text"].startswith(KB.topics["medications"].answer)
 
 
+def test_a_question_moving_away_leans_towards_the_topics_the_answer_points_to() -> None:
+    """"could the gym be why?" after the answer about twitching at rest names what that answer never does;
+    of the topics, the ones shown under the answer (its related topics) are where people go next: exercise,
+    though the confidently placed message before still speaks for twitching at rest."""
+    last = "twitching_at_rest"
+    assert "exercise_recovery" in KB.topics[last].related
+    tracker = tracker_right_after_an_answer(
+        last, "could the gym be why", [("exercise_recovery", 0.30), ("twitching_at_rest", 0.03)]
+    )
+    # As measured: every other topic scores about -0.9 for either message.
+    scores_now = {**dict.fromkeys(KB.topics, -0.9), "exercise_recovery": -0.48, last: -0.84}
+    scores_before = {**dict.fromkeys(KB.topics, -0.9), last: 0.69, "exercise_recovery": -0.92}
+    tracker.latest_message["topic_scores"] = {f"faq/{t}": score for t, score in scores_now.items()}
+    tracker.events[0]["parse_data"] = {"topic_scores": {f"faq/{t}": s for t, s in scores_before.items()}}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["exercise_recovery"].answer)
+
+
+def test_a_follow_up_of_nothing_but_common_words_stays_on_the_answer_just_given() -> None:
+    """"how much is too much" after the answer about caffeine: the retrieval, with only those words to go
+    on, prefers the topic about too much vitamin B6; the person means caffeine."""
+    ranking = [("vitamin_b6_excess", 0.57), ("caffeine", 0.08)]
+    tracker = tracker_right_after_an_answer("caffeine", "how much is too much", ranking)
+    tracker.latest_message["follow_up"] = "more"
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["caffeine"].answer)
+
+
+def test_a_follow_up_naming_its_subject_is_not_given_the_general_answer_to_its_kind() -> None:
+    """"how long does it last after a workout?" after the answer about twitching after exercise (the message
+    before it was "is that normal", which speaks for nothing): the retrieval prefers how long twitching
+    lasts in general, but the question names its subject, and after that answer the follow-up table keeps a
+    question of how long on it."""
+    last = "exercise_recovery"
+    ranking = [("how_long_twitching_lasts", 0.88), (last, 0.12)]
+    tracker = tracker_right_after_an_answer(last, "how long does it last after a workout", ranking)
+    scores_now = {**dict.fromkeys(KB.topics, -0.9), "how_long_twitching_lasts": 0.41, last: 0.07}
+    scores_before = {**dict.fromkeys(KB.topics, -0.9), "how_long_twitching_lasts": -0.56, last: -1.09}
+    tracker.latest_message["topic_scores"] = {f"faq/{t}": score for t, score in scores_now.items()}
+    tracker.events[0]["parse_data"] = {"topic_scores": {f"faq/{t}": s for t, s in scores_before.items()}}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics[last].answer)
+
+
 def test_a_switch_the_retrieval_cannot_place_stays_on_an_answer_that_speaks_of_it() -> None:
     """"and a tremor?" after the answer telling twitches, cramps, spasms and tremors apart: that answer."""
     last = "twitch_vs_cramp_spasm_tremor"

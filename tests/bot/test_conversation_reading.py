@@ -161,3 +161,15 @@ def test_a_request_to_the_assistant_is_no_story_of_the_writer() -> None:
         assert not READING.tells_own_story(text, extract(text).findings), text
     story = "tell me more, my calf has twitched every day for 3 weeks"
     assert READING.tells_own_story(story, extract(story).findings)
+
+
+def test_the_general_topics_a_question_shows_are_those_of_its_kinds() -> None:
+    assert READING.general_topics_shown("how long does it last after a workout") == {
+        READING.general_topics["duration"]: "duration"
+    }
+    assert READING.general_topics_shown("is magnesium in bananas") == {}
+
+
+def test_a_kind_the_answer_named_refers_back_to_it() -> None:
+    assert READING.refers_back_to_the_answer("the physiologic kind, tell me more")
+    assert not READING.refers_back_to_the_answer("what's the weather like tomorrow")
