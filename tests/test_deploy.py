@@ -338,6 +338,8 @@ def test_rasa_gets_what_it_needs_in_compose_and_in_kubernetes() -> None:
     assert "TWITCHCHECK_RETENTION_DAYS" in container_environment(
         pod_spec(k8s("CronJob")["purge"])["containers"][0]
     )
+    # The reminder worker: the database and the tokens Rasa's Slack and Telegram channels have.
+    assert {"DATABASE_URL", "TELEGRAM_TOKEN", "SLACK_TOKEN"} <= container_environment(containers["reminders"])
 
 
 # --- nginx ----------------------------------------------------------------------------------------------
@@ -634,20 +636,28 @@ def deployments_selected_by(selector: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
+def deployments_selected_by_a_service(name: str) -> list[str]:
+    return [
+        service_name
+        for service_name, service in k8s("Service").items()
+        if k8s("Deployment")[name] in deployments_selected_by(service["spec"]["selector"])
+    ]
+
+
 def test_services_probes_and_ports_line_up() -> None:
     deployments = k8s("Deployment")
     for name, deployment in deployments.items():
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         assert selects(deployment["spec"]["selector"]["matchLabels"], labels), name
         for container in pod_spec(deployment)["containers"]:
-            ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+            ports = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
             for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
                 if probe in container:
                     assert container[probe]["httpGet"]["port"] in ports, f"{name} {probe}"
     for name, service in k8s("Service").items():
         targets = deployments_selected_by(service["spec"]["selector"])
         assert len(targets) == 1, f"Service {name} selects {len(targets)} Deployments"
-        ports = {port["name"] for c in pod_spec(targets[0])["containers"] for port in c["ports"]}
+        ports = {port["name"] for c in pod_spec(targets[0])["containers"] for port in c.get("ports", [])}
         for port in service["spec"]["ports"]:
             assert port["targetPort"] in ports, f"Service {name}"
     for name, budget in k8s("PodDisruptionBudget").items():
@@ -739,7 +749,7 @@ def test_pods_run_as_the_images_non_root_user_with_a_read_only_root() -> None:
 def test_migrations_run_once_and_the_purge_daily() -> None:
     job = k8s("Job")["migrate"]
     assert pod_spec(job)["containers"][0]["args"] == ["migrate"]
-    for name in ("rasa", "actions"):
+    for name in ("rasa", "actions", "reminders"):
         (init,) = pod_spec(k8s("Deployment")[name])["initContainers"]
         assert init["args"][0] == "wait-for-migrations", name
     cron = k8s("CronJob")["purge"]
@@ -748,6 +758,14 @@ def test_migrations_run_once_and_the_purge_daily() -> None:
     assert every_day == ["*", "*", "*"] and minute.isdigit() and hour.isdigit()
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
 
+
+def test_two_reminder_workers_run_in_kubernetes_and_nothing_calls_them() -> None:
+    deployment = k8s("Deployment")["reminders"]
+    # Two, not autoscaled: each reminder is claimed by one worker, and either may be drained or restarted.
+    assert deployment["spec"]["replicas"] == 2 and "reminders" not in k8s("HorizontalPodAutoscaler")
+    [worker] = pod_spec(deployment)["containers"]
+    assert worker["args"] == ["reminders", "--every-seconds", "60"]
+    assert "ports" not in worker and not deployments_selected_by_a_service("reminders")
 
 
 # --- The image ------------------------------------------------------------------------------------------
@@ -965,12 +983,18 @@ def test_only_rasa_reaches_the_action_servers() -> None:
 
 
 def test_only_the_app_reaches_the_databases() -> None:
-    for component in ("rasa", "actions", "migrate", "purge"):
+    for component in ("rasa", "actions", "migrate", "purge", "reminders"):
         assert 5432 in allowed_ports(component, "egress"), component
     assert 6379 in allowed_ports("rasa", "egress")
     assert allowed_ports("chat", "egress") == {53}, "the chat page reaches nothing but DNS"
     assert 6379 not in allowed_ports("actions", "egress")
 
+
+def test_the_reminder_workers_reach_postgresql_and_the_platforms_and_nothing_reaches_them() -> None:
+    # PostgreSQL, DNS, and Telegram's and Slack's APIs over HTTPS (outside the cluster, as for Rasa).
+    assert allowed_ports("reminders", "egress") == {53, 443, 5432}
+    assert allowed_ports("reminders", "ingress") == set(), "a worker answers no one"
+    assert 443 not in allowed_ports("actions", "egress") | allowed_ports("purge", "egress")
 
 
 def test_the_ingress_does_not_log_summary_downloads() -> None:
