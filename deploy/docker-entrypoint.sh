@@ -2,7 +2,7 @@
 # One image, every role: the entrypoint of deploy/Dockerfile. The same commands as scripts/run.sh, one
 # process per container, configured only by environment variables (deploy/README.md lists them).
 #
-#   docker-entrypoint.sh rasa | actions | chat | migrate | purge | wait-for-migrations | <any command>
+#   docker-entrypoint.sh rasa | actions | chat | migrate | purge | reminders | wait-for-migrations | <any command>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=models/twitchcheck.tar.gz
@@ -46,6 +46,11 @@ case "${1:-}" in
   purge)
     shift
     exec python -m scripts.records purge "$@"
+    ;;
+  reminders)
+    shift
+    # Sends the due Telegram and Slack reminders: one round, or a round every N s with --every-seconds N.
+    exec python -m scripts.reminders "$@"
     ;;
   wait-for-migrations)
     shift

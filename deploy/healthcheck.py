@@ -3,8 +3,10 @@
     python deploy/healthcheck.py [rasa|actions|chat]
 
 Without an argument the role is read from the container's command (PID 1 is tini, then the entrypoint
-and its role), so one HEALTHCHECK line in the Dockerfile serves every role. One-shot roles (migrate,
-purge) count as healthy. Kubernetes ignores HEALTHCHECK: deploy/k8s has probes on the same URLs.
+and its role), so one HEALTHCHECK line in the Dockerfile serves every role. Roles that serve nothing count
+as healthy: the one-shot migrate, and the loops (purge, reminders), which are their container's only
+process, so the container ends when the loop does and its restart policy brings it back; a round that fails
+is logged and tried again. Kubernetes ignores HEALTHCHECK: deploy/k8s has probes on the same URLs.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def role_of_container(cmdline: Path = Path("/proc/1/cmdline")) -> str:
 def healthy(role: str, timeout: float = 4.0) -> bool:
     url = HEALTH_URLS.get(role)
     if url is None:
-        return True  # a one-shot role, or a command of the operator's: nothing to probe
+        return True  # a one-shot role, a loop, or a command of the operator's: nothing to probe
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status == 200

@@ -52,6 +52,11 @@ trap stop_all INT TERM EXIT
 # Retention: what is older than TWITCHCHECK_RETENTION_DAYS (default 365) is removed now and every day.
 "$BIN/python" -m scripts.records purge --every-hours 24 &
 pids+=($!)
+# Reminders: the due Telegram and Slack ones are sent every minute with the channels' own tokens (without
+# TELEGRAM_TOKEN or SLACK_TOKEN it warns and sends nothing). Web reminders are not its job: they wait for the
+# person's next visit to the widget.
+"$BIN/python" -m scripts.reminders --every-seconds 60 &
+pids+=($!)
 
 "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)

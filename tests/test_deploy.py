@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -34,7 +35,7 @@ COMPOSE = DEPLOY / "compose.yaml"
 NGINX_CONF = DEPLOY / "nginx" / "nginx.conf"
 K8S = DEPLOY / "k8s"
 NGINX = Path("/usr/sbin/nginx")
-IMAGE_SERVICES_COMMANDS = {"rasa", "actions", "chat", "migrate", "purge"}
+IMAGE_SERVICES_COMMANDS = {"rasa", "actions", "chat", "migrate", "purge", "reminders"}
 # What a Rasa process needs in every deployment (scripts/endpoints.py, components/, scripts/run.sh).
 RASA_VARIABLES = {
     "DATABASE_URL",
@@ -52,7 +53,10 @@ INTERPRETER_VARIABLES = {
     "PIP_NO_CACHE_DIR",
     "PIP_DISABLE_PIP_VERSION_CHECK",
 }
+# The channels' settings, which the reminder worker sends with: a developer may have them set.
+CHANNEL_VARIABLES = {"TELEGRAM_TOKEN", "TELEGRAM_API_URL", "SLACK_TOKEN", "SLACK_API_URL"}
 PLACEHOLDER = "CHANGE_ME"
+WEEK = timedelta(days=7)
 KUBERNETES_VERSION = "1.28"  # the newest schemas kubernetes-validate 1.28.x bundles; the APIs used are GA
 
 
@@ -237,6 +241,23 @@ def test_nothing_starts_before_the_database_is_migrated() -> None:
     }
 
 
+def test_two_reminder_workers_send_with_the_channels_tokens_once_the_database_is_migrated() -> None:
+    workers = services_running("reminders")
+    # Two show that replicas are safe (each reminder is claimed by one), and either may stop.
+    assert len(workers) >= 2, "two reminder workers"
+    for name, service in workers.items():
+        assert service["command"][1:] == ["--every-seconds", "60"], f"{name} loops (else it runs one round)"
+        assert service["restart"] == "unless-stopped", name
+        environment = service["environment"]
+        assert "@postgres:5432/" in environment["DATABASE_URL"], name
+        assert environment["DATABASE_URL"] == compose()["services"]["rasa-1"]["environment"]["DATABASE_URL"]
+        for token in ("TELEGRAM_TOKEN", "SLACK_TOKEN"):
+            assert environment[token] == compose()["services"]["rasa-1"]["environment"][token], name
+        depends = service["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy", name
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+
+
 def test_no_secret_is_written_in_the_deploy_files() -> None:
     # Compose: passwords and tokens only as ${VARIABLES} from deploy/.env.
     for name, service in compose()["services"].items():
@@ -317,6 +338,8 @@ def test_rasa_gets_what_it_needs_in_compose_and_in_kubernetes() -> None:
     assert "TWITCHCHECK_RETENTION_DAYS" in container_environment(
         pod_spec(k8s("CronJob")["purge"])["containers"][0]
     )
+    # The reminder worker: the database and the tokens Rasa's Slack and Telegram channels have.
+    assert {"DATABASE_URL", "TELEGRAM_TOKEN", "SLACK_TOKEN"} <= container_environment(containers["reminders"])
 
 
 # --- nginx ----------------------------------------------------------------------------------------------
@@ -613,20 +636,28 @@ def deployments_selected_by(selector: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
+def deployments_selected_by_a_service(name: str) -> list[str]:
+    return [
+        service_name
+        for service_name, service in k8s("Service").items()
+        if k8s("Deployment")[name] in deployments_selected_by(service["spec"]["selector"])
+    ]
+
+
 def test_services_probes_and_ports_line_up() -> None:
     deployments = k8s("Deployment")
     for name, deployment in deployments.items():
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         assert selects(deployment["spec"]["selector"]["matchLabels"], labels), name
         for container in pod_spec(deployment)["containers"]:
-            ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+            ports = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
             for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
                 if probe in container:
                     assert container[probe]["httpGet"]["port"] in ports, f"{name} {probe}"
     for name, service in k8s("Service").items():
         targets = deployments_selected_by(service["spec"]["selector"])
         assert len(targets) == 1, f"Service {name} selects {len(targets)} Deployments"
-        ports = {port["name"] for c in pod_spec(targets[0])["containers"] for port in c["ports"]}
+        ports = {port["name"] for c in pod_spec(targets[0])["containers"] for port in c.get("ports", [])}
         for port in service["spec"]["ports"]:
             assert port["targetPort"] in ports, f"Service {name}"
     for name, budget in k8s("PodDisruptionBudget").items():
@@ -718,7 +749,7 @@ def test_pods_run_as_the_images_non_root_user_with_a_read_only_root() -> None:
 def test_migrations_run_once_and_the_purge_daily() -> None:
     job = k8s("Job")["migrate"]
     assert pod_spec(job)["containers"][0]["args"] == ["migrate"]
-    for name in ("rasa", "actions"):
+    for name in ("rasa", "actions", "reminders"):
         (init,) = pod_spec(k8s("Deployment")[name])["initContainers"]
         assert init["args"][0] == "wait-for-migrations", name
     cron = k8s("CronJob")["purge"]
@@ -726,6 +757,15 @@ def test_migrations_run_once_and_the_purge_daily() -> None:
     minute, hour, *every_day = cron["spec"]["schedule"].split()
     assert every_day == ["*", "*", "*"] and minute.isdigit() and hour.isdigit()
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+
+
+def test_two_reminder_workers_run_in_kubernetes_and_nothing_calls_them() -> None:
+    deployment = k8s("Deployment")["reminders"]
+    # Two, not autoscaled: each reminder is claimed by one worker, and either may be drained or restarted.
+    assert deployment["spec"]["replicas"] == 2 and "reminders" not in k8s("HorizontalPodAutoscaler")
+    [worker] = pod_spec(deployment)["containers"]
+    assert worker["args"] == ["reminders", "--every-seconds", "60"]
+    assert "ports" not in worker and not deployments_selected_by_a_service("reminders")
 
 
 # --- The image ------------------------------------------------------------------------------------------
@@ -767,13 +807,16 @@ def test_dockerfile_builds_a_venv_trains_and_runs_as_a_non_root_user() -> None:
     assert {".git", ".venv", "**/*.db", "deploy/.env"} <= set(ignored)
 
 
-def run_entrypoint(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
-    """deploy/docker-entrypoint.sh as the image runs it, with only DATABASE_URL configured."""
+def run_entrypoint(
+    *args: str, database: Path, settings: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """deploy/docker-entrypoint.sh as the image runs it, with only DATABASE_URL and `settings` configured."""
     # `make test` exports ACTION_SERVER_URL and a developer may have the others set: none of them here.
-    unset = RASA_VARIABLES | {"TWITCHCHECK_RETENTION_DAYS"}
+    unset = RASA_VARIABLES | {"TWITCHCHECK_RETENTION_DAYS", *CHANNEL_VARIABLES}
     environment = {key: value for key, value in os.environ.items() if key not in unset}
     environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     environment["DATABASE_URL"] = f"sqlite:///{database}"
+    environment.update(settings or {})
     return subprocess.run(
         [str(DEPLOY / "docker-entrypoint.sh"), *args],
         capture_output=True,
@@ -794,6 +837,35 @@ def test_entrypoint_migrates_then_lets_rasa_and_the_actions_start(tmp_path: Path
     assert purge.returncode == 0 and "removed 0 rows older than 365 days" in purge.stdout
 
 
+def test_entrypoint_sends_the_due_reminders_in_one_round(tmp_path: Path) -> None:
+    from bot.identity import telegram_id
+    from bot.storage.reminders import Reminders
+    from bot.storage.repository import connect
+    from bot.wording import wording
+    from tests.fakes import fake_telegram
+
+    database = tmp_path / "conversations.db"
+    assert run_entrypoint("migrate", database=database).returncode == 0
+    idle = run_entrypoint("reminders", database=database)
+    assert idle.returncode == 0 and "neither TELEGRAM_TOKEN nor SLACK_TOKEN is set" in idle.stderr
+    sam = telegram_id(5501)
+    with connect(f"sqlite:///{database}") as store:
+        store.give_consent(sam)
+        Reminders(store.engine).schedule(sam, "telegram", "5501", 7, now=datetime.now(timezone.utc) - WEEK)
+    telegram = fake_telegram()
+    try:
+        # Without --every-seconds the role runs one round and ends, as `purge` without --every-hours.
+        settings = {"TELEGRAM_TOKEN": "loopback-only", "TELEGRAM_API_URL": telegram.url}
+        rounds = [run_entrypoint("reminders", database=database, settings=settings) for _ in range(2)]
+        [call] = telegram.calls_to("sendMessage")
+    finally:
+        telegram.close()
+    assert [done.returncode for done in rounds] == [0, 0], rounds[0].stderr
+    assert "sent 1 reminders, 0 to retry" in rounds[0].stdout
+    assert "sent 0 reminders, 0 to retry" in rounds[1].stdout, "sent once only"
+    assert call.fields == {"chat_id": "5501", "text": wording("reminder_check_back", days=7)}
+
+
 def test_entrypoint_refuses_to_start_rasa_half_configured(tmp_path: Path) -> None:
     database = tmp_path / "conversations.db"
     missing = run_entrypoint("rasa", database=database)
@@ -808,15 +880,17 @@ def test_healthcheck_knows_each_containers_role_from_its_command(tmp_path: Path)
     finally:
         sys.path.remove(str(DEPLOY))
     cmdline = tmp_path / "cmdline"
-    for role in ("rasa", "actions", "chat", "migrate"):
+    for role in ("rasa", "actions", "chat", "migrate", "reminders"):
         cmdline.write_bytes(
-            b"\0".join([b"/usr/bin/tini", b"--", b"/app/deploy/docker-entrypoint.sh", role.encode()])
+            b"\0".join([b"/usr/bin/tini", b"--", b"/app/deploy/docker-entrypoint.sh", role.encode(), b"-x"])
         )
         assert healthcheck.role_of_container(cmdline) == role
     cmdline.write_bytes(b"python\0-m\0scripts.records\0")
     assert healthcheck.role_of_container(cmdline) == ""
-    # One-shot containers (migrate, purge) have no server to ask and count as healthy.
+    # One-shot containers (migrate) and loops (purge, reminders) have no server to ask and count as healthy
+    # while they run: the loop is the container's process, so it ends with it and is restarted.
     assert healthcheck.healthy("migrate") and healthcheck.healthy("purge")
+    assert healthcheck.healthy("reminders")
     assert set(healthcheck.HEALTH_URLS) == {"rasa", "actions", "chat"}
     assert healthcheck.HEALTH_URLS["rasa"].endswith(":5005/webhooks/rest/")
 
@@ -909,11 +983,18 @@ def test_only_rasa_reaches_the_action_servers() -> None:
 
 
 def test_only_the_app_reaches_the_databases() -> None:
-    for component in ("rasa", "actions", "migrate", "purge"):
+    for component in ("rasa", "actions", "migrate", "purge", "reminders"):
         assert 5432 in allowed_ports(component, "egress"), component
     assert 6379 in allowed_ports("rasa", "egress")
     assert allowed_ports("chat", "egress") == {53}, "the chat page reaches nothing but DNS"
     assert 6379 not in allowed_ports("actions", "egress")
+
+
+def test_the_reminder_workers_reach_postgresql_and_the_platforms_and_nothing_reaches_them() -> None:
+    # PostgreSQL, DNS, and Telegram's and Slack's APIs over HTTPS (outside the cluster, as for Rasa).
+    assert allowed_ports("reminders", "egress") == {53, 443, 5432}
+    assert allowed_ports("reminders", "ingress") == set(), "a worker answers no one"
+    assert 443 not in allowed_ports("actions", "egress") | allowed_ports("purge", "egress")
 
 
 def test_the_ingress_does_not_log_summary_downloads() -> None:

@@ -33,12 +33,17 @@ def start_run_script(workdir: Path, env: dict[str, str]) -> subprocess.Popen:
     return process
 
 
-def running_commands() -> list[str]:
+def running_commands(session: int) -> list[str]:
+    """The command lines of the processes still in `session` (run.sh's; other tests may run the same
+    commands on this machine meanwhile)."""
     commands = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    for process in Path("/proc").glob("[0-9]*"):
         try:
-            commands.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
-        except OSError:
+            # The fields after the command's name, which is in parentheses: state, ppid, pgrp, session.
+            if int((process / "stat").read_text().rsplit(")", 1)[1].split()[3]) != session:
+                continue
+            commands.append((process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except (OSError, IndexError, ValueError):
             continue  # the process ended meanwhile
     return commands
 
@@ -62,7 +67,8 @@ def test_a_logged_twitch_is_still_listed_after_make_run_restarts(tmp_path: Path)
         "CHAT_PORT": str(free_port()),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'twitchcheck.db'}",
     }
-    env.pop("ACTION_SERVER_URL", None)
+    for name in ("ACTION_SERVER_URL", "TELEGRAM_TOKEN", "SLACK_TOKEN"):
+        env.pop(name, None)
     chat = Assistant(url=f"http://127.0.0.1:{env['RASA_PORT']}", workdir=tmp_path)
     me = f"make-run-{uuid.uuid4().hex[:8]}"
 
@@ -83,12 +89,16 @@ def test_a_logged_twitch_is_still_listed_after_make_run_restarts(tmp_path: Path)
         assert "magnesium" in ask_in_the_widget(
             f"http://localhost:{env['CHAT_PORT']}/", "what has magnesium in it?"
         )
-        # Retention runs beside the assistant: at start, then daily.
-        assert "rows older than 365 days" in (tmp_path / "run.log").read_text()
+        # Retention runs beside the assistant: at start, then daily. So does the reminder worker, which
+        # has no token to send with here and says so.
+        log = (tmp_path / "run.log").read_text()
+        assert "rows older than 365 days" in log
+        assert "neither TELEGRAM_TOKEN nor SLACK_TOKEN is set" in log and "sent 0 reminders" in log
     finally:
         ctrl_c(process)
-    purging = [line for line in running_commands() if "scripts.records purge" in line]
-    assert not purging, "Ctrl-C stops the purge too"
+    left = running_commands(process.pid)
+    for loop in ("scripts.records purge", "scripts.reminders"):
+        assert not [line for line in left if loop in line], f"Ctrl-C stops {loop} too"
 
     # Started again, this time with the HTTP API on: it then needs the token.
     process = start_run_script(tmp_path, {**env, "TWITCHCHECK_ENABLE_API": "1", "RASA_API_TOKEN": "s3cret"})
