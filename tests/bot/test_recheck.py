@@ -50,7 +50,8 @@ def test_two_more_weeks_make_it_long_lasting_and_the_reason_says_how_long() -> N
 def test_a_week_more_that_stays_short_keeps_the_advice_and_says_so() -> None:
     result = recheck(SELF_CARE, STILL_NOTHING_NEW, days_since=7)
     assert result.after.level == "self_care" and result.change == SAME
-    assert what_changed(result) == 'Compared with your last check-in, my advice is the same: "Look after it at home".'
+    same = 'Compared with your last check-in, my advice is the same: "Look after it at home".'
+    assert what_changed(result) == same
 
 
 @pytest.mark.parametrize(
