@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -29,6 +28,7 @@ from actions.reminders import (
 from bot.identity import rest_id, telegram_id
 from bot.storage.reminders import Reminders
 from bot.storage.repository import Store
+from tests import clock
 from tests.actions.replies import rendered
 from tests.bot.test_recheck import SELF_CARE
 
@@ -194,15 +194,7 @@ def test_the_list_gives_each_date_and_cancel_asks_which_when_there_are_two(recor
 
 
 def days_pass(store: Store, days: int) -> None:
-    """As if `days` had passed: everything stored about the person moves that far into the past."""
-    with store.engine.begin() as connection:
-        for table, column in (("assessments", "assessed_at"), ("diary_entries", "logged_at")):
-            for row_id, moment in connection.execute(sa.text(f"select id, {column} from {table}")).all():
-                moved = datetime.fromisoformat(str(moment)) - timedelta(days=days)
-                connection.execute(
-                    sa.text(f"update {table} set {column} = :moved where id = :id"),
-                    {"moved": moved.strftime("%Y-%m-%d %H:%M:%S.%f"), "id": row_id},
-                )
+    clock.days_pass(store.engine, days)
 
 
 RECHECK = {"recheck_still_going": "yes", "recheck_spread": "no", "recheck_weakness": "no"}
