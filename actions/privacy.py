@@ -27,7 +27,14 @@ from actions.records import (
     records_unavailable,
     store,
 )
-from actions.reminders import REMINDER, REMINDER_DECLINED_SLOT, offer_reminder, schedule
+from actions.reminders import (
+    REMINDER,
+    REMINDER_DECLINED_SLOT,
+    REMINDER_SET_MARK,
+    offer_reminder,
+    schedule,
+    tell_the_widget,
+)
 from actions.summary import summary_link_message
 from bot.storage.repository import Store
 from bot.wording import wording
@@ -72,6 +79,8 @@ class ActionAffirm(Action):
                 # One message: the thanks, then what was kept, each after a blank line.
                 kept = "".join(f"\n\n{part}" for part in said)
                 dispatcher.utter_message(response="utter_consent_given", kept=kept)
+                if pending.get("reminder"):
+                    tell_the_widget(dispatcher, who, REMINDER_SET_MARK)
                 # A kept result or diary entry is where the offer to check back comes, as it does for someone
                 # who had agreed before.
                 offer = (

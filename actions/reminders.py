@@ -65,11 +65,29 @@ def offer_reminder(dispatcher: CollectingDispatcher, tracker: Tracker, records: 
 
 
 def schedule(records: Store, who: str, days: int) -> str:
-    """Sets the reminder (the person has consented); what to tell them."""
+    """Sets the reminder (the person has consented); what to tell them. On the web it waits for their next
+    visit, which the reply says, with what the browser keeps meanwhile."""
     channel = channel_of(who) or ""
     address = None if channel == WEB else address_of(who)
     reminder = reminders(records).schedule(who, channel, address, days, now())
-    return wording("reminder_set", days=reminder.days, when=when(reminder.due_at))
+    said = "reminder_set_web" if channel == WEB else "reminder_set"
+    return wording(said, days=reminder.days, when=when(reminder.due_at))
+
+
+# What the widget is told (web/chat.js): a reminder waits for the next visit, so the browser keeps this
+# conversation past the tab and offers a notification; no reminder is left, so it keeps it no longer.
+REMINDER_SET_MARK = {"type": "reminder_set"}
+REMINDERS_STOPPED_MARK = {"type": "reminders_stopped"}
+
+
+def tell_the_widget(dispatcher: CollectingDispatcher, who: str, mark: Dict[str, str]) -> None:
+    if channel_of(who) == WEB:
+        dispatcher.utter_message(json_message=dict(mark))
+
+
+def tell_the_widget_if_none_left(dispatcher: CollectingDispatcher, who: str, table: Reminders) -> None:
+    if channel_of(who) == WEB and not table.list_for(who):
+        tell_the_widget(dispatcher, who, REMINDERS_STOPPED_MARK)
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[int]:
@@ -123,6 +141,7 @@ class ActionSetReminder(Action):
                 pending = {**waiting, "reminder": {"days": days}}
                 return ask_consent(dispatcher, "consent_for_a_reminder", pending)
             dispatcher.utter_message(text=schedule(records, who, days))
+            tell_the_widget(dispatcher, who, REMINDER_SET_MARK)
         except DatabaseError as error:
             return records_unavailable(dispatcher, error)
         return [SlotSet(PENDING_QUESTION_SLOT, None), SlotSet(REMINDER_DECLINED_SLOT, None)]
@@ -145,6 +164,7 @@ class ActionStopReminders(Action):
             dispatcher.utter_message(text=wording("reminders_stopped", count=cancelled))
         else:
             dispatcher.utter_message(response="utter_no_reminders_to_stop")
+        tell_the_widget(dispatcher, person(tracker), REMINDERS_STOPPED_MARK)
         return [SlotSet(REMINDER_DECLINED_SLOT, True)]
 
 
@@ -200,6 +220,7 @@ class ActionCancelReminder(Action):
                     dispatcher.utter_message(text=wording("reminder_already_gone"))
                     return []
                 dispatcher.utter_message(text=wording("reminder_cancelled", when=when(chosen.due_at)))
+                tell_the_widget_if_none_left(dispatcher, who, table)
                 return []
             if not pending:
                 dispatcher.utter_message(response="utter_no_reminders")
@@ -207,6 +228,7 @@ class ActionCancelReminder(Action):
             if len(pending) == 1:
                 table.cancel(who, pending[0].id)
                 dispatcher.utter_message(text=wording("reminder_cancelled", when=when(pending[0].due_at)))
+                tell_the_widget_if_none_left(dispatcher, who, table)
                 return []
         except DatabaseError as error:
             return records_unavailable(dispatcher, error)

@@ -15,8 +15,10 @@
  * The session id is issued and signed by the server (components/channels/chat_socket.py); the widget never
  * makes one up. It and the transcript live in sessionStorage by default, so a reload keeps the conversation but they
  * end with the tab, and scripts of other pages' tabs never see them. data-storage="local" keeps them across
- * tabs and restarts (localStorage), data-storage="memory" keeps nothing past the page. "Delete my data"
- * clears them and starts a new session. Messages typed while the server is unreachable wait and are sent
+ * tabs and restarts (localStorage), data-storage="memory" keeps nothing past the page. A reminder set on the
+ * web moves them to localStorage until no reminder is left, so that the visit it waits for finds it; only
+ * then, and only if the person presses the widget's button, does it ask for browser notifications. "Delete
+ * my data" clears them and starts a new session. Messages typed while the server is unreachable wait and are sent
  * once the session is confirmed again. The launcher remembers whether it was open in localStorage (a flag,
  * nothing of the conversation), except with data-storage="memory".
  */
@@ -498,7 +500,7 @@
         ask.disabled = true;
         Promise.resolve(Notification.requestPermission()).then(function (answer) {
           ask.hidden = true;
-          note.textContent = t(answer === "granted" ? "notify_on" : "notify_off");
+          note.textContent = answer === "granted" ? t("notify_on") : t("notify_off");
         });
       });
       into.appendChild(ask);

@@ -38,7 +38,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.identity import WebSessions
-from bot.reminder_delivery import reminder_text
+from bot.reminder_delivery import reminder_buttons, reminder_text
 from bot.storage.engine import create_engine
 from bot.storage.reminders import Reminder, Reminders
 from bot.wording import wording
@@ -52,11 +52,6 @@ UNREADABLE = wording("socket_unreadable")
 
 SESSION_SECRET = "TWITCHCHECK_SESSION_SECRET"
 SESSION_CONFIRM = "session_confirm"
-# A reminder's buttons: the words of data/wording.yml, and the message each sends.
-REMINDER_BUTTONS = (
-    ("reminder_start_recheck_button", "/start_recheck"),
-    ("reminder_stop_button", "/stop_reminders"),
-)
 # How the widget knows a message is a reminder (web/chat.js): the custom part of the message.
 REMINDER_MARK = {"type": "reminder"}
 
@@ -68,8 +63,8 @@ def _reminders() -> Reminders:
 
 def reminder_message(reminder: Reminder) -> Dict[str, Any]:
     """A due reminder as the widget receives a reply: its text, its buttons, and the mark of a reminder."""
-    buttons = [{"content_type": "text", "title": wording(title), "payload": payload}
-               for title, payload in REMINDER_BUTTONS]
+    buttons = [{"content_type": "text", "title": button.title, "payload": button.payload}
+               for button in reminder_buttons()]
     return {"text": reminder_text(reminder), "quick_replies": buttons, "custom": dict(REMINDER_MARK)}
 
 
