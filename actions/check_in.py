@@ -33,6 +33,7 @@ from actions.records import (
     records_unavailable,
     store,
 )
+from actions.reminders import SET_REMINDER_INTENT, offer_reminder
 from actions.safety import CHECK_IN_PAUSED_SLOT, answer_concerns, reading_of
 from actions.summary import LAST_ASSESSMENT_SLOT
 from bot import safety
@@ -108,8 +109,10 @@ class ActionStartCheckIn(Action):
             diary_note = self._duration_from_diary(tracker, findings)
             if diary_note:
                 dispatcher.utter_message(text=diary_note)
-        # Reached from the FAQ action (a story asked as a question), no rule runs the check-in next: say so.
-        asked_as_question = (tracker.latest_message.get("intent") or {}).get("name") == FAQ_INTENT
+        # Reached from the FAQ action (a story asked as a question) or from a bare "two weeks" that answered
+        # no reminder offer (actions/reminders.py), no rule runs the check-in next: say so.
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        asked_as_question = intent in (FAQ_INTENT, SET_REMINDER_INTENT)
         return [
             *reset_check_in(check_in()),
             SlotSet(FINDINGS_SLOT, findings),
@@ -310,13 +313,16 @@ class ActionCheckInResult(Action):
     def _keep(
         dispatcher: CollectingDispatcher, tracker: Tracker, assessment: Assessment, kept: Dict[str, Any]
     ) -> List[EventType]:
-        """Saves the result for someone who agreed; asks someone not yet asked (never in an emergency)."""
+        """Saves the result for someone who agreed, and offers to check back (never in an emergency: then
+        the call comes first); asks someone not yet asked."""
         try:
             records = store()
             if records.has_consent(person(tracker)):
                 records.save_assessment(person(tracker), kept["findings"], kept["result"])
                 dispatcher.utter_message(response="utter_check_in_result_kept")
-                return []
+                if assessment.level == EMERGENCY_LEVEL:
+                    return []
+                return offer_reminder(dispatcher, tracker, records)
         except DatabaseError as error:
             return records_unavailable(dispatcher, error)
         if tracker.get_slot(CONSENT_DECLINED_SLOT) or assessment.level == EMERGENCY_LEVEL:

@@ -20,6 +20,7 @@ from actions.records import (
     records_unavailable,
     store,
 )
+from actions.reminders import offer_reminder
 from bot.diary import (
     diary_lines,
     diary_text,
@@ -80,9 +81,9 @@ class ActionLogTwitch(Action):
             if not records.has_consent(person(tracker)):
                 return ask_consent(dispatcher, "consent_for_a_diary", {"entries": entries})
             dispatcher.utter_message(text=save_entries(records, person(tracker), entries))
+            return offer_reminder(dispatcher, tracker, records)
         except DatabaseError as error:
             return records_unavailable(dispatcher, error)
-        return []
 
 
 class ActionLogDuration(Action):

@@ -27,6 +27,14 @@ from actions.records import (
     records_unavailable,
     store,
 )
+from actions.reminders import (
+    REMINDER,
+    REMINDER_DECLINED_SLOT,
+    REMINDER_SET_MARK,
+    offer_reminder,
+    schedule,
+    tell_the_widget,
+)
 from actions.summary import summary_link_message
 from bot.storage.repository import Store
 from bot.wording import wording
@@ -48,6 +56,8 @@ def store_pending(records: Store, who: str, pending: Dict[str, Any]) -> List[str
         said.append(wording("consent_kept_the_result"))
     if pending.get("summary_link"):
         said.append(summary_link_message(records, who))
+    if pending.get("reminder"):
+        said.append(schedule(records, who, pending["reminder"]["days"]))
     return said
 
 
@@ -61,16 +71,26 @@ class ActionAffirm(Action):
         question = question_pending(tracker)
         who = person(tracker)
         if question == CONSENT:
+            pending = tracker.get_slot(PENDING_RECORDS_SLOT) or {}
             try:
                 records = store()
                 records.give_consent(who)
-                said = store_pending(records, who, tracker.get_slot(PENDING_RECORDS_SLOT) or {})
+                said = store_pending(records, who, pending)
+                # One message: the thanks, then what was kept, each after a blank line.
+                kept = "".join(f"\n\n{part}" for part in said)
+                dispatcher.utter_message(response="utter_consent_given", kept=kept)
+                if pending.get("reminder"):
+                    tell_the_widget(dispatcher, who, REMINDER_SET_MARK)
+                # A kept result or diary entry is where the offer to check back comes, as it does for someone
+                # who had agreed before.
+                offer = (
+                    offer_reminder(dispatcher, tracker, records)
+                    if (pending.get("assessment") or pending.get("entries")) and not pending.get("reminder")
+                    else []
+                )
             except DatabaseError as error:
                 return [*records_unavailable(dispatcher, error), *nothing_pending()]
-            # One message: the thanks, then what was kept, each after a blank line.
-            kept = "".join(f"\n\n{part}" for part in said)
-            dispatcher.utter_message(response="utter_consent_given", kept=kept)
-            return [*nothing_pending(), SlotSet(CONSENT_DECLINED_SLOT, False)]
+            return [*nothing_pending(), SlotSet(CONSENT_DECLINED_SLOT, False), *offer]
         if question == DELETE:
             try:
                 removed = store().delete_person(who)
@@ -80,6 +100,10 @@ class ActionAffirm(Action):
             # Tells the web widget to forget its copy of the conversation and its session too.
             dispatcher.utter_message(json_message=DATA_DELETED)
             return [*nothing_pending(), SlotSet(CONVERSATION_ERASED_SLOT, True)]
+        if question == REMINDER:
+            # "yes" to "shall I check back?": when?
+            dispatcher.utter_message(response="utter_reminder_how_soon")
+            return ask(REMINDER)
         dispatcher.utter_message(response="utter_what_next")
         return []
 
@@ -98,6 +122,9 @@ class ActionDeny(Action):
         if question == DELETE:
             dispatcher.utter_message(response="utter_nothing_deleted")
             return nothing_pending()
+        if question == REMINDER:
+            dispatcher.utter_message(response="utter_reminder_declined")
+            return [*nothing_pending(), SlotSet(REMINDER_DECLINED_SLOT, True)]
         dispatcher.utter_message(response="utter_what_next")
         return []
 

@@ -25,6 +25,7 @@ from bot import safety
 from bot.check_in import FORM_NAME
 from bot.conversation_reading import conversation_reading
 from bot.extract import MAX_TEXT_CHARS
+from bot.recheck import FORM_NAME as RECHECK_FORM
 
 CHECK_IN_PAUSED_SLOT = "check_in_paused"
 # What the classifier's own intent stands for when the screen found no phrase for it.
@@ -187,6 +188,9 @@ class ActionSafetyAnswer(Action):
 def pause_check_in(tracker: Tracker) -> List[EventType]:
     """Events that pause a running check-in, keeping its answers, so that it can be resumed later."""
     active: Optional[Dict[str, Any]] = tracker.active_loop
+    if active and active.get("name") == RECHECK_FORM:
+        # The re-check is three questions: it ends, and "re-check" starts it again when the person is ready.
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]
     if not active or active.get("name") != FORM_NAME:
         return []
     return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(CHECK_IN_PAUSED_SLOT, True)]
@@ -204,6 +208,6 @@ class ActionCrisis(Action):
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_crisis")
         events = pause_check_in(tracker)
-        if events:
+        if SlotSet(CHECK_IN_PAUSED_SLOT, True) in events:
             dispatcher.utter_message(response="utter_check_in_paused")
         return events

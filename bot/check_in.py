@@ -84,6 +84,10 @@ class CheckIn:
     def _whole(self, kind: str, text: str) -> bool:
         return bool(self.answers[kind].fullmatch(text))
 
+    def says(self, kind: str, answer: str) -> bool:
+        """Whether the whole answer is one of `kind`'s words ("none", "unsure", "bare_yes", ...)."""
+        return self._whole(kind, normalise(answer))
+
     def interpret(self, question: Question, answer: str) -> Interpretation:
         """Reads one free-text (or button) answer to `question`."""
         text = normalise(answer)
@@ -183,7 +187,7 @@ def check_in() -> CheckIn:
     return load_check_in()
 
 
-def _spoken_duration(days: float) -> str:
+def spoken_duration(days: float) -> str:
     if days < 14:
         return wording("understood_days", count=as_number(days))
     if days < 60:
@@ -221,7 +225,7 @@ def understood(findings: Mapping[str, Any], sides: Mapping[str, str] | None = No
         if name == "location":
             parts.append(_all_of([_spoken_place(part, sides.get(part)) for part in value]))
         elif name == "duration_days":
-            parts.append(_spoken_duration(value))
+            parts.append(spoken_duration(value))
         elif name == "frequency":
             parts.append(_spoken_value("frequency", value))
         elif name == "caffeine_cups_per_day":

@@ -37,3 +37,23 @@ def command_in(text: str) -> str | None:
     if found:
         return found
     return next((name for name, pattern in phrases.items() if pattern.search(normalised)), None)
+
+
+@functools.lru_cache(maxsize=1)
+def _reminder_days() -> dict[int, re.Pattern[str]]:
+    raw = yaml.safe_load(COMMANDS_FILE.read_text(encoding="utf-8"))
+    return {int(days): pattern for days, pattern in _patterns(raw["reminder_days"], edge=r"\b").items()}
+
+
+def reminder_days_in(text: str) -> int | None:
+    """How many days ahead the words ask for a reminder ("in a week": 7, "two weeks": 14), or None."""
+    normalised = text.lower().replace("\u2019", "'")
+    return next((days for days, pattern in _reminder_days().items() if pattern.search(normalised)), None)
+
+
+def asks_in_words(text: str, command: str) -> bool:
+    """Whether the message gives `command` as a phrase ("remind me in a week to check again"), not only as a
+    bare whole message ("two weeks")."""
+    normalised = _IGNORED_TAIL.sub("", text.lower().replace("\u2019", "'").strip())
+    pattern = _commands()[1].get(command)
+    return bool(pattern and pattern.search(normalised))

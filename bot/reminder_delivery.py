@@ -6,8 +6,11 @@ SLACK_API_URL; unset URLs are the platforms' own). A channel whose token is unse
 its reminders wait for a worker that can send them. Web reminders are not sent: the widget shows them when
 it next opens (bot/storage/reminders.py, `take_due_web`).
 
-The words are data/wording.yml's `reminder_check_back`. Only ids and counts are logged, never an address or
-a message. `python -m scripts.reminders` runs a worker.
+The words are data/wording.yml's `reminder_check_back`, sent with two buttons
+(`reminder_start_recheck_button`, payload /start_recheck, and `reminder_stop_button`, /stop_reminders): on
+Telegram an inline keyboard whose callback_data is the payload, on Slack a block of buttons whose value is the
+payload; Rasa's channels turn a press into that message. Only ids and counts are logged, never an address or a
+message. `python -m scripts.reminders` runs a worker.
 """
 
 from __future__ import annotations
@@ -45,9 +48,28 @@ class SendFailed(Exception):
         self.retry_after = retry_after
 
 
+# A reminder's buttons: what each says (a data/wording.yml key) and the message a press sends.
+START_RECHECK_PAYLOAD = "/start_recheck"
+STOP_REMINDERS_PAYLOAD = "/stop_reminders"
+REMINDER_BUTTONS = (
+    ("reminder_start_recheck_button", START_RECHECK_PAYLOAD),
+    ("reminder_stop_button", STOP_REMINDERS_PAYLOAD),
+)
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+def reminder_buttons() -> tuple[Button, ...]:
+    return tuple(Button(wording(key), payload) for key, payload in REMINDER_BUTTONS)
+
+
 class Sender(Protocol):
-    def send(self, address: str, text: str) -> None:
-        """Sends `text` to `address`, or raises SendFailed."""
+    def send(self, address: str, text: str, buttons: tuple[Button, ...] = ()) -> None:
+        """Sends `text` with `buttons` to `address`, or raises SendFailed."""
 
 
 def _post_json(url: str, body: Mapping[str, object], headers: Mapping[str, str]) -> tuple[int, dict, dict]:
@@ -88,9 +110,14 @@ class TelegramSender:
     token: str
     api_url: str = TELEGRAM_API
 
-    def send(self, address: str, text: str) -> None:
+    def send(self, address: str, text: str, buttons: tuple[Button, ...] = ()) -> None:
         url = f"{self.api_url.rstrip('/')}/bot{self.token}/sendMessage"
-        status, answer, _ = _post_json(url, {"chat_id": address, "text": text}, {})
+        body: dict[str, object] = {"chat_id": address, "text": text}
+        if buttons:
+            # One button a row, as Rasa's Telegram channel lays out an inline keyboard.
+            keyboard = [[{"text": b.title, "callback_data": b.payload}] for b in buttons]
+            body["reply_markup"] = {"inline_keyboard": keyboard}
+        status, answer, _ = _post_json(url, body, {})
         if status == 200 and answer.get("ok") is True:
             return
         retry_after = _seconds((answer.get("parameters") or {}).get("retry_after"))
@@ -105,10 +132,21 @@ class SlackSender:
     token: str
     api_url: str = SLACK_API
 
-    def send(self, address: str, text: str) -> None:
+    def send(self, address: str, text: str, buttons: tuple[Button, ...] = ()) -> None:
         url = f"{self.api_url.rstrip('/')}/chat.postMessage"
         headers = {"Authorization": f"Bearer {self.token}"}
-        status, answer, answer_headers = _post_json(url, {"channel": address, "text": text}, headers)
+        body: dict[str, object] = {"channel": address, "text": text}  # the text also shows in notifications
+        if buttons:
+            # As Rasa's Slack channel sends buttons, so that its block_actions reading gets the payload back.
+            elements = [
+                {"type": "button", "text": {"type": "plain_text", "text": b.title}, "value": b.payload}
+                for b in buttons
+            ]
+            body["blocks"] = [
+                {"type": "section", "text": {"type": "plain_text", "text": text}},
+                {"type": "actions", "elements": elements},
+            ]
+        status, answer, answer_headers = _post_json(url, body, headers)
         if status == 200 and answer.get("ok") is True:
             return
         retry_after = _seconds({k.lower(): v for k, v in answer_headers.items()}.get("retry-after"))
@@ -187,7 +225,9 @@ class DeliveryWorker:
 
     def _send(self, reminder: Reminder, clock: Callable[[], datetime], done: Delivered) -> None:
         try:
-            self.senders[reminder.channel].send(reminder.address or "", reminder_text(reminder))
+            self.senders[reminder.channel].send(
+                reminder.address or "", reminder_text(reminder), reminder_buttons()
+            )
         except SendFailed as error:
             failed_at = as_utc(clock())
             wait = max(retry_delay(reminder.attempts), error.retry_after or timedelta(0))

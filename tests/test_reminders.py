@@ -33,6 +33,13 @@ TELEGRAM_TOKEN = "123456789:AAEtestTokenForLoopbackOnly_abcdefgh"
 SLACK_TOKEN = "xoxb-loopback-only"
 SAM, SAMS_CHAT = telegram_id(5501), "5501"
 KIM, KIMS_USER = slack_id("T1", "U77"), "U77"
+# What a Telegram reminder carries: a press sends its callback_data to the assistant as a message.
+TELEGRAM_BUTTONS = {
+    "inline_keyboard": [
+        [{"text": "Start the re-check", "callback_data": "/start_recheck"}],
+        [{"text": "Stop reminders", "callback_data": "/stop_reminders"}],
+    ]
+}
 
 
 @pytest.fixture
@@ -78,11 +85,22 @@ def test_reminders_arrive_at_their_time_and_not_before(
 
     [telegram] = telegram_api.calls_to("sendMessage")
     assert telegram.path == f"/bot{TELEGRAM_TOKEN}/sendMessage"
-    assert telegram.fields == {"chat_id": SAMS_CHAT, "text": wording("reminder_check_back", days=7)}
+    assert telegram.fields == {
+        "chat_id": SAMS_CHAT,
+        "text": wording("reminder_check_back", days=7),
+        "reply_markup": TELEGRAM_BUTTONS,
+    }
     [slack] = slack_api.calls_to("chat.postMessage")
     assert slack.headers["Authorization"] == f"Bearer {SLACK_TOKEN}"
-    assert slack.fields == {"channel": KIMS_USER, "text": wording("reminder_check_back", days=14)}
-    assert "14 days ago" in slack.fields["text"] and "check my symptoms" in slack.fields["text"]
+    assert slack.fields["channel"] == KIMS_USER
+    assert slack.fields["text"] == wording("reminder_check_back", days=14)
+    assert "14 days ago" in slack.fields["text"] and "Start the re-check" in slack.fields["text"]
+    section, actions = slack.fields["blocks"]
+    assert section["text"]["text"] == slack.fields["text"]
+    assert [(b["text"]["text"], b["value"]) for b in actions["elements"]] == [
+        ("Start the re-check", "/start_recheck"),
+        ("Stop reminders", "/stop_reminders"),
+    ]
 
 
 def test_a_failed_send_is_sent_later_and_only_once(
@@ -239,7 +257,11 @@ def test_a_reminder_survives_a_restart_and_arrives_once_with_two_replicas(
         for process in replicas:
             stop(process)
     assert len(telegram_api.calls_to("sendMessage")) == 1, log.read_text()
-    assert call.fields == {"chat_id": SAMS_CHAT, "text": wording("reminder_check_back", days=7)}
+    assert call.fields == {
+        "chat_id": SAMS_CHAT,
+        "text": wording("reminder_check_back", days=7),
+        "reply_markup": TELEGRAM_BUTTONS,
+    }
     after = create_engine(database_url)
     try:
         [sent] = Reminders(after).history_for(SAM)
@@ -348,13 +370,13 @@ def test_a_long_round_keeps_its_claims_fresh_so_no_other_worker_sends_them_again
     received: list[str] = []
 
     class Quick:
-        def send(self, address: str, text: str) -> None:
+        def send(self, address: str, text: str, buttons: tuple = ()) -> None:
             received.append(address)
 
     other = DeliveryWorker(reminders, {"telegram": Quick()}, clock, name="worker-b")
 
     class Slow:
-        def send(self, address: str, text: str) -> None:
+        def send(self, address: str, text: str, buttons: tuple = ()) -> None:
             received.append(address)
             clock.now += timedelta(seconds=9)
             if len(received) % 7 == 0:

@@ -5,7 +5,8 @@ the conversation, shows what it types literally, survives Rasa going away and co
 Issue 18: the greeting's two ways in, the typing indicator, paced replies and timestamps, the jump to new
 messages, the launcher on another site (a small server of the test's own, whose origin Rasa allows), full
 screen on a phone, reflow at 320 px, dark mode, axe-core (web/vendor) in every state, and the widget's words
-all from web/strings.js. Screenshots go to results/screenshots/.
+all from web/strings.js. Issue 19: a web reminder shown on the next visit, once, with a browser notification
+only if the person allowed one. Screenshots go to results/screenshots/.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
 import pytest
+import sqlalchemy as sa
 from playwright import sync_api
 
+from bot.identity import WebSessions
 from tests.conftest import CHECK_IN_ANSWERS, MODEL, ROOT, Stack, free_port, wait_until_up
 
 pytestmark = pytest.mark.server
@@ -842,4 +845,124 @@ def test_the_result_prints_on_its_own_and_the_summary_is_a_page_and_a_pdf(chat, 
     pdf = page.request.get(pdf_link)
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
+    context.close()
+
+
+# --- Issue 19: a reminder on the web waits for the person's next visit --------------------------------------
+
+# The browser's Notification, faked so the test sees what the person would: the permission they give when
+# the widget asks (never before), and each notification shown. The permission outlives a page, as a
+# browser's does.
+FAKE_NOTIFICATIONS = """
+window.shownNotifications = [];
+class FakeNotification {
+  constructor(title, options) { window.shownNotifications.push({title, body: (options || {}).body || ""}); }
+  close() {}
+}
+FakeNotification.permission = localStorage.getItem("test.permission") || "default";
+FakeNotification.requestPermission = () => {
+  window.permissionAsked = true;
+  FakeNotification.permission = "granted";
+  localStorage.setItem("test.permission", "granted");
+  return Promise.resolve("granted");
+};
+window.Notification = FakeNotification;
+"""
+KEEP_KEY = "twitchcheck.keep"
+
+
+def stored_in(page, kind: str, key: str) -> str | None:
+    return page.evaluate(f"k => {kind}.getItem(k)", key)
+
+
+def test_a_web_reminder_waits_for_the_next_visit_and_notifies_only_if_allowed(chat, browser) -> None:
+    context = browser.new_context()
+    context.add_init_script(FAKE_NOTIFICATIONS)
+    page = context.new_page()
+    page.goto(chat.site)
+    page.locator(".tc-launcher").click()
+    say(page, "remind me in a week to check again")
+    sync_api.expect(bot_messages(page).last).to_contain_text("May I keep it?")  # consent first
+    say(page, "yes")
+    sync_api.expect(page.locator(".tc-log")).to_contain_text("I'll check back with you in 7 days")
+    sync_api.expect(page.locator(".tc-log")).to_contain_text("this browser will keep our conversation")
+    # The conversation now outlives the tab, for the visit the reminder waits for.
+    assert stored_in(page, "localStorage", KEEP_KEY) == "1"
+    session_id = stored_in(page, "localStorage", "twitchcheck.session")
+    assert session_id and stored_in(page, "sessionStorage", "twitchcheck.session") is None
+    # Notifications only when the person asks for them: nothing was asked of the browser until now.
+    assert page.evaluate("() => !window.permissionAsked")
+    page.get_by_role("button", name="Also tell me with a browser notification").click()
+    sync_api.expect(page.get_by_text("Notifications are on")).to_be_visible()
+    assert serious_violations(page) == []  # the offer, in both colour schemes
+    page.get_by_role("button", name="Close the chat").click()  # the person closes the chat, then the tab
+    page.close()
+
+    # A week on: the reminder is due. It is this person's and nobody else's.
+    person = WebSessions(chat.stack.env["TWITCHCHECK_SESSION_SECRET"].encode()).conversation_of(session_id)
+    engine = sa.create_engine(chat.stack.env["DATABASE_URL"], future=True)
+    with engine.begin() as connection:
+        moved = connection.execute(
+            sa.text("UPDATE reminders SET due_at = :due WHERE person = :person AND status = 'pending'"),
+            {"due": datetime.now(timezone.utc) - timedelta(minutes=1), "person": person},
+        ).rowcount
+    assert moved == 1
+
+    # The person comes back in a new tab, the chat still closed on the site: the reminder is there, counted
+    # on the launcher, and the browser shows it.
+    later = context.new_page()
+    later.goto(chat.site)
+    reminder = later.locator(".tc-bot", has_text="days ago you asked me to check back")
+    sync_api.expect(reminder).to_have_count(1, timeout=TIMEOUT_MS)
+    sync_api.expect(later.locator(".tc-launcher")).to_have_accessible_name(re.compile("1 new message"))
+    shown = later.evaluate("() => window.shownNotifications")
+    assert len(shown) == 1 and "7 days ago you asked me to check back" in shown[0]["body"]
+    later.locator(".tc-launcher").click()
+    before = bot_messages(later).count()
+    reminder.get_by_role("button", name="Start the re-check").click()
+    later.wait_for_function("n => document.querySelectorAll('.tc-bot').length > n", arg=before)
+    answered(later)
+    sync_api.expect(later.locator(".tc-log")).to_contain_text("Is the twitching still going on?")
+
+    # Sent once: another tab shows the conversation as it was, with no second reminder or notification.
+    again = context.new_page()
+    again.goto(chat.site)
+    again.locator(".tc-launcher").click()
+    answered(again)
+    sync_api.expect(again.locator(".tc-bot", has_text="days ago you asked me")).to_have_count(1)
+    assert again.evaluate("() => window.shownNotifications") == []
+    again.close()
+
+    # With no reminder left, the browser keeps the conversation only in the tab again.
+    say(later, "stop reminders")
+    assert stored_in(later, "localStorage", KEEP_KEY) is None
+    assert stored_in(later, "localStorage", "twitchcheck.session") is None
+    assert stored_in(later, "sessionStorage", "twitchcheck.session") == session_id
+    context.close()
+
+
+def test_without_permission_a_due_reminder_is_only_in_the_chat(chat, browser) -> None:
+    context = browser.new_context()
+    context.add_init_script(FAKE_NOTIFICATIONS)
+    page = context.new_page()
+    page.goto(chat.site)
+    page.locator(".tc-launcher").click()
+    say(page, "remind me in two weeks")
+    say(page, "yes")
+    sync_api.expect(page.locator(".tc-log")).to_contain_text("I'll check back with you in 14 days")
+    session_id = stored_in(page, "localStorage", "twitchcheck.session")
+    page.close()  # the offer of notifications was left unanswered
+
+    person = WebSessions(chat.stack.env["TWITCHCHECK_SESSION_SECRET"].encode()).conversation_of(session_id)
+    engine = sa.create_engine(chat.stack.env["DATABASE_URL"], future=True)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE reminders SET due_at = :due WHERE person = :person AND status = 'pending'"),
+            {"due": datetime.now(timezone.utc) - timedelta(minutes=1), "person": person},
+        )
+    later = context.new_page()
+    later.goto(chat.site)
+    sync_api.expect(later.locator(".tc-bot", has_text="14 days ago you asked me")).to_have_count(1)
+    assert later.evaluate("() => window.shownNotifications") == []
+    assert later.evaluate("() => !window.permissionAsked")
     context.close()

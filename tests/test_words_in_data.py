@@ -214,8 +214,9 @@ def test_every_wording_the_code_asks_for_exists() -> None:
 
 
 def test_every_entry_of_the_wording_file_is_used() -> None:
-    # Names built from a value ("understood_frequency_" + "daily") count as used by their prefix.
-    built = ("understood_frequency_", "understood_medicine_", LABEL_PREFIX)
+    # Names built from a value ("understood_frequency_" + "daily", "recheck_answer_" + "yes") count as used by
+    # their prefix.
+    built = ("understood_frequency_", "understood_medicine_", "recheck_answer_", LABEL_PREFIX)
     named = _named(r"[a-z][a-z0-9_]+")
     unused = [name for name in templates() if name not in named and not name.startswith(built)]
     assert not unused, f"entries of data/wording.yml that nothing says: {unused}"

@@ -15,8 +15,10 @@
  * The session id is issued and signed by the server (components/channels/chat_socket.py); the widget never
  * makes one up. It and the transcript live in sessionStorage by default, so a reload keeps the conversation but they
  * end with the tab, and scripts of other pages' tabs never see them. data-storage="local" keeps them across
- * tabs and restarts (localStorage), data-storage="memory" keeps nothing past the page. "Delete my data"
- * clears them and starts a new session. Messages typed while the server is unreachable wait and are sent
+ * tabs and restarts (localStorage), data-storage="memory" keeps nothing past the page. A reminder set on the
+ * web moves them to localStorage until no reminder is left, so that the visit it waits for finds it; only
+ * then, and only if the person presses the widget's button, does it ask for browser notifications. "Delete
+ * my data" clears them and starts a new session. Messages typed while the server is unreachable wait and are sent
  * once the session is confirmed again. The launcher remembers whether it was open in localStorage (a flag,
  * nothing of the conversation), except with data-storage="memory".
  */
@@ -70,6 +72,10 @@
     var SESSION_KEY = "twitchcheck.session";
     var HISTORY_KEY = "twitchcheck.history";
     var OPEN_KEY = "twitchcheck.open";
+    // Set while the person has a reminder waiting on the web: the conversation is kept across tabs and
+    // restarts (localStorage) so that the reminder can be shown when they come back; "stop reminders" and
+    // "delete my data" end it.
+    var KEEP_KEY = "twitchcheck.keep";
     var MAX_HISTORY = 300;
     // The levels a card is coloured for; their titles come in the payload (level_title, data/red_flags.yml).
     var LEVELS = ["self_care", "see_doctor", "urgent", "emergency"];
@@ -122,6 +128,11 @@
     function reducedMotion() { return Boolean(motion && motion.matches); }
 
     var storageKind = option("storage") || "session";
+    var chosenStorage = storageKind;
+    function keptForReminder() {
+      try { return window.localStorage.getItem(KEEP_KEY) === "1"; } catch (e) { return false; }
+    }
+    if (storageKind === "session" && keptForReminder()) { storageKind = "local"; }
     var memory = {};
     function storage() {
       try {
@@ -144,6 +155,35 @@
       [SESSION_KEY, HISTORY_KEY].forEach(function (key) {
         try { var store = storage(); if (store) { store.removeItem(key); } } catch (e) { /* nothing kept */ }
       });
+    }
+    // A reminder was set: what the tab holds moves to localStorage, so that a visit days later finds it.
+    // In memory-only mode nothing can wait for the person; the reminder is shown if they are here.
+    function keepForReminder() {
+      if (storageKind !== "session") { return; }
+      try {
+        [SESSION_KEY, HISTORY_KEY].forEach(function (key) {
+          var value = window.sessionStorage.getItem(key);
+          if (value !== null) { window.localStorage.setItem(key, value); }
+          window.sessionStorage.removeItem(key);
+        });
+        window.localStorage.setItem(KEEP_KEY, "1");
+        storageKind = "local";
+      } catch (e) { /* storage refused: the tab keeps it as before */ }
+    }
+    // No reminder left: back to keeping the conversation only in this tab, as the site chose.
+    function stopKeeping() {
+      if (!keptForReminder()) { return; }
+      try {
+        window.localStorage.removeItem(KEEP_KEY);
+        if (chosenStorage === "session") {
+          [SESSION_KEY, HISTORY_KEY].forEach(function (key) {
+            var value = window.localStorage.getItem(key);
+            if (value !== null) { window.sessionStorage.setItem(key, value); }
+            window.localStorage.removeItem(key);
+          });
+          storageKind = "session";
+        }
+      } catch (e) { /* storage refused: nothing was kept */ }
     }
     // Earlier versions kept both in localStorage, readable by any script of the host site for ever.
     if (storageKind !== "local") {
@@ -449,6 +489,33 @@
       into.appendChild(links);
     }
 
+    // Browser notifications for reminders, only if the person asks for them here (a button, never unasked).
+    function notificationsPossible() { return "Notification" in window && window.isSecureContext !== false; }
+    function renderNotificationOffer(into) {
+      if (!notificationsPossible() || Notification.permission !== "default") { return; }
+      var note = el("p", "tc-note");
+      var ask = el("button", "tc-notify", t("notify_offer"));
+      ask.type = "button";
+      ask.addEventListener("click", function () {
+        ask.disabled = true;
+        Promise.resolve(Notification.requestPermission()).then(function (answer) {
+          ask.hidden = true;
+          note.textContent = answer === "granted" ? t("notify_on") : t("notify_off");
+        });
+      });
+      into.appendChild(ask);
+      into.appendChild(note);
+    }
+    function notifyReminder(item) {
+      if (!notificationsPossible() || Notification.permission !== "granted") { return; }
+      if (!document.hidden && isOpen) { return; }  // the person is looking at it already
+      try {
+        var shown = new Notification(t("notification_title"), { body: String(item.text || ""),
+          tag: "twitchcheck-reminder" });
+        shown.onclick = function () { window.focus(); setOpen(true, true); shown.close(); };
+      } catch (e) { /* notifications refused by the browser: the message is in the chat */ }
+    }
+
     function renderEmergency(card, into, text) {
       var box = el("section", "tc-card tc-level-emergency");
       box.setAttribute("aria-label", t("emergency_label"));
@@ -484,6 +551,7 @@
       if (buttons && buttons.length) { renderButtons(buttons, li); }
       if (item.card && item.card.type === "assessment") { renderAssessment(item.card, li, text); }
       if (item.card && item.card.type === "emergency") { renderEmergency(item.card, li, text); }
+      if (item.card && item.card.type === "reminder_set") { renderNotificationOffer(li); }
       if (item.pending) { li.appendChild(el("span", "tc-pending-note", t("waiting_to_send"))); }
       if (typeof item.time === "number") { li.appendChild(timestamp(item.time)); }
       messages.appendChild(li);
@@ -545,6 +613,7 @@
     function showOne(item) {
       var follow = nearBottom();
       render(item);
+      if (item.card && item.card.type === "reminder") { notifyReminder(item); }
       if (follow) { scrollDown(); } else { jump.hidden = false; }
       if (!isOpen) {
         unread += 1;
@@ -649,6 +718,8 @@
         }
         if (message.custom && typeof message.custom === "object") {
           if (message.custom.type === "data_deleted") { forgetEverything(); return; }
+          if (message.custom.type === "reminder_set") { keepForReminder(); }
+          if (message.custom.type === "reminders_stopped") { stopKeeping(); if (!item.text) { return; } }
           item.card = message.custom;
         }
         if (item.text || item.buttons || item.card) { receive(item); }
@@ -661,6 +732,7 @@
       history = [];
       sessionId = null;
       storageClear();
+      stopKeeping();
       confirmed = false;
       if (socket) { socket.emit("session_request", {}); }
     }

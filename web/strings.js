@@ -41,6 +41,12 @@
     summary_open: "Open your summary to print",
     summary_pdf: "Download it as a PDF",
     emergency_label: "Emergency",
+    // A reminder set on the web: the offer of a browser notification, its outcome, and the notification.
+    notify_offer: "Also tell me with a browser notification",
+    notify_on: "Notifications are on: when the day comes and you open a page with this chat, your browser " +
+      "will show the reminder too.",
+    notify_off: "No notifications: the reminder will be waiting here when you next open this chat.",
+    notification_title: "TwitchCheck: time for your re-check",
     // How the card puts the assistant's own headings and lists together (the words are the server's).
     headed: "{heading}: {text}",
     list_separator: "; "

@@ -14,6 +14,9 @@
   `make run` serves on port 8000). Rasa allows every origin, and with --cors sends the CORS header twice.
 - A malformed message (no data, not an object, no text, text that is not a string) gets a clear reply
   instead of an exception in the server log and silence in the widget.
+- A web reminder (bot/storage/reminders.py) whose day has come is shown when the person next opens the widget:
+  right after their session is confirmed, with its buttons, marked so the widget can raise a browser
+  notification if the person allowed one. It is taken in one transaction, so two tabs show it once.
 - A message is read as every channel reads it (components/channels/reading.py): malformed payloads and Rasa's
   conversation controls as words, an over-long message from its beginning, an apology instead of silence,
   and limited per session and per client address (components/channels/fair_use.py).
@@ -21,16 +24,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import os
 import secrets
+from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
+import sqlalchemy as sa
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.identity import WebSessions
+from bot.reminder_delivery import reminder_buttons, reminder_text
+from bot.storage.engine import create_engine
+from bot.storage.reminders import Reminder, Reminders
 from bot.wording import wording
 from components.channels.fair_use import client_of_socket
 from components.channels.reading import handle_carefully, running_agent
@@ -42,6 +52,30 @@ UNREADABLE = wording("socket_unreadable")
 
 SESSION_SECRET = "TWITCHCHECK_SESSION_SECRET"
 SESSION_CONFIRM = "session_confirm"
+# How the widget knows a message is a reminder (web/chat.js): the custom part of the message.
+REMINDER_MARK = {"type": "reminder"}
+
+
+@functools.lru_cache(maxsize=1)
+def _reminders() -> Reminders:
+    return Reminders(create_engine())
+
+
+def reminder_message(reminder: Reminder) -> Dict[str, Any]:
+    """A due reminder as the widget receives a reply: its text, its buttons, and the mark of a reminder."""
+    buttons = [{"content_type": "text", "title": button.title, "payload": button.payload}
+               for button in reminder_buttons()]
+    return {"text": reminder_text(reminder), "quick_replies": buttons, "custom": dict(REMINDER_MARK)}
+
+
+def due_web_reminders(conversation: str) -> List[Reminder]:
+    """The person's web reminders whose day has come, taken; none (and logged) if the database fails, so
+    they wait for the next visit instead of the session failing."""
+    try:
+        return _reminders().take_due_web(conversation, datetime.now(timezone.utc))
+    except sa.exc.SQLAlchemyError as error:
+        logger.error("web reminders could not be read: %s", type(error).__name__)
+        return []
 
 
 def session_secret() -> bytes:
@@ -103,7 +137,9 @@ class ChatSocket(SocketIOInput):
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any = None) -> None:
-            await open_session(sid, data.get("session_id") if isinstance(data, dict) else None)
+            conversation = await open_session(sid, data.get("session_id") if isinstance(data, dict) else None)
+            for reminder in await asyncio.to_thread(due_web_reminders, conversation):
+                await sio.emit(self.bot_message_evt, reminder_message(reminder), room=sid)
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
