@@ -125,7 +125,7 @@ class ActionRecheckResult(Action):
             kept = _keep(records, who, result)
             if kept:
                 dispatcher.utter_message(response=kept)
-            offer = offer_reminder(dispatcher, tracker, records) if consented else []
+            offer = offer_reminder(dispatcher, tracker, records, again=True) if consented else []
         except DatabaseError as error:
             return [*reset, *records_unavailable(dispatcher, error)]
         last = {"findings": result.findings, "result": result.after.to_dict()}

@@ -52,11 +52,25 @@ def can_remind(who: str) -> bool:
     return channel_of(who) in REMINDER_CHANNELS
 
 
-def offer_reminder(dispatcher: CollectingDispatcher, tracker: Tracker, records: Store) -> List[EventType]:
-    """Offers to check back in 7 or 14 days, unless that would nag or cannot be delivered."""
+def offered_this_session(tracker: Tracker) -> bool:
+    """Whether the offer was already made since this conversation's session began (answered or not)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "slot" and event.get("name") == PENDING_QUESTION_SLOT:
+            if event.get("value") == REMINDER:
+                return True
+    return False
+
+
+def offer_reminder(
+    dispatcher: CollectingDispatcher, tracker: Tracker, records: Store, again: bool = False
+) -> List[EventType]:
+    """Offers to check back in 7 or 14 days, unless that would nag or cannot be delivered: once a session
+    (`again` after a re-check, whose reminder has just been used), never after a no."""
     who = person(tracker)
     declined = tracker.get_slot(REMINDER_DECLINED_SLOT) or tracker.get_slot(CONSENT_DECLINED_SLOT)
-    if declined or not can_remind(who):
+    if declined or not can_remind(who) or (offered_this_session(tracker) and not again):
         return []
     if reminders(records).list_for(who):
         return []

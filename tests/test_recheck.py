@@ -222,3 +222,13 @@ def test_the_reminders_are_listed_with_their_dates_and_one_is_cancelled_by_its_b
     said = text(chat.press(f'/cancel_reminder{{"reminder_id": {week.id}}}'))
     assert "I've cancelled the reminder for Thu 10 Dec 2026, 09:00 UTC." in said
     assert [r.id for r in table.list_for(lee)] == [fortnight.id]
+
+
+def test_a_bare_two_weeks_that_answers_no_offer_starts_the_check_in_as_before(telegram, records) -> None:
+    """Read as the intent `inform` was: it starts the check-in, whose questions then follow."""
+    url, api, _ = telegram
+    chat = Chat(url, api, 8804)
+    said = text(chat.say("two weeks"))
+    assert "Let's go through it together" in said and "First, the urgent part." in said, said
+    assert "Where do you feel the twitching?" in text(chat.say("none of these"))
+    assert Reminders(records.engine).list_for(telegram_id(8804)) == []

@@ -12,12 +12,18 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from bot.cards import assessment_card
+from bot.identity import slack_id
+from bot.reminder_delivery import DeliveryWorker, SlackSender
+from bot.storage.migrations import migrate
+from bot.storage.reminders import Reminders
+from bot.storage.repository import connect
 from bot.triage import assess
 from components.channels.reading import ONLY_THE_BEGINNING
 from components.channels.slack import DELIVERY_KEY_PREFIX, DeliveriesSeen, SlackCards
@@ -125,6 +131,42 @@ def test_a_button_click_is_answered(slack) -> None:
     assert post(url, body, signed(body), "application/x-www-form-urlencoded") == 200
     api.settle()
     assert any("caffeine" in m.get("text", "").lower() for m in posted_to(api, "DU200"))
+
+
+def press(url: str, user: str, value: str) -> None:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user},
+        "channel": {"id": f"D{user}"},
+        "trigger_id": uuid.uuid4().hex,
+        "message": {"ts": f"{time.time():.6f}"},
+        "actions": [{"type": "button", "value": value, "action_ts": f"{time.time():.6f}"}],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    assert post(url, body, signed(body), "application/x-www-form-urlencoded") == 200
+
+
+def test_a_reminders_start_the_re_check_button_starts_it_in_slack(slack, tmp_path: Path) -> None:
+    """The worker's Slack reminder (from its own database here) carries the buttons; pressing the first one in
+    Slack sends its value to the assistant, which asks the re-check's first question."""
+    url, api = slack
+    database = f"sqlite:///{tmp_path / 'reminders.db'}"
+    migrate(database)
+    records = connect(database)
+    kim = slack_id("T1", "U300")
+    records.give_consent(kim)
+    reminders = Reminders(records.engine)
+    due = reminders.schedule(kim, "slack", "DU300", 7, datetime(2026, 12, 3, tzinfo=timezone.utc)).due_at
+    worker = DeliveryWorker(reminders, {"slack": SlackSender("xoxb-test-token", api.url + "/api")}, name="t")
+    assert len(worker.deliver_due(due).sent) == 1
+    records.close()
+    [reminder] = posted_to(api, "DU300")
+    values = [e["value"] for b in reminder["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert values == ["/start_recheck", "/stop_reminders"]
+    press(url, "U300", values[0])
+    api.settle()
+    replies = " ".join(m.get("text", "") for m in posted_to(api, "DU300")[1:])
+    assert "Three short questions" in replies and "Is the twitching still going on?" in replies
 
 
 def test_retries_of_a_delivered_event_get_no_second_reply(slack) -> None:

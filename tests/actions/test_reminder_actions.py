@@ -241,3 +241,11 @@ def test_without_a_stored_check_in_the_diary_gives_how_long(records_store: Store
     assert text.startswith("I have no earlier check-in of yours to compare with")
     assert records_store.latest_assessment(SAM).findings["duration_days"] == 20
     assert [e.location for e in records_store.diary(SAM)] == ["calf", "calf"]
+
+
+def test_an_offer_left_unanswered_is_not_made_again_in_the_same_session(records_store: Store) -> None:
+    records_store.give_consent(SAM)
+    calf = {"text": "log a twitch in my calf", "findings": {"location": ["calf"]}}
+    offered = tracker(latest=calf, asked=REMINDER)  # the offer was made earlier in this session
+    assert run(ActionLogTwitch(), offered)[2] == []
+    assert [b["payload"] for b in run(ActionLogTwitch(), tracker(latest=calf))[2]] == OFFER

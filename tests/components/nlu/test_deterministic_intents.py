@@ -3,6 +3,7 @@ the parse for the actions."""
 
 from __future__ import annotations
 
+import pytest
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -37,3 +38,33 @@ def test_a_follow_up_the_classifier_put_outside_twitching_goes_to_the_faq_action
     # So does what the screen itself found ("a child").
     child = parsed("how do i get rid of it for my son", intent="medical_out_of_scope")
     assert child.get(INTENT)["name"] == "medical_out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("stop reminders", "stop_reminders"),
+        ("Please stop sending me reminders!", "stop_reminders"),
+        ("cancel all my reminders", "stop_reminders"),
+        ("what reminders do I have?", "list_reminders"),
+        ("cancel my reminder", "cancel_reminder"),
+        ("remind me in a week to check again", "set_reminder"),
+        ("two weeks", "set_reminder"),  # the action reads it as a duration unless it answers the offer
+        ("re-check", "start_recheck"),
+        ("let's do the follow up", "start_recheck"),
+        ("no thanks", "deny"),
+    ],
+)
+def test_reminder_commands_are_met_whatever_the_classifier_says(text: str, intent: str) -> None:
+    assert parsed(text, intent="faq").get(INTENT)["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text", ["remind me when it started", "about 3 weeks", "can you remind me what causes twitching?"]
+)
+def test_words_that_only_look_like_a_reminder_are_left_to_the_classifier(text: str) -> None:
+    assert parsed(text, intent="faq").get(INTENT)["name"] == "faq"
+
+
+def test_an_emergency_still_comes_before_stop_reminders() -> None:
+    assert parsed("stop reminders, i can't breathe").get(INTENT)["name"] == "emergency"
