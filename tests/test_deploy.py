@@ -863,7 +863,8 @@ def test_entrypoint_sends_the_due_reminders_in_one_round(tmp_path: Path) -> None
     assert [done.returncode for done in rounds] == [0, 0], rounds[0].stderr
     assert "sent 1 reminders, 0 to retry" in rounds[0].stdout
     assert "sent 0 reminders, 0 to retry" in rounds[1].stdout, "sent once only"
-    assert call.fields == {"chat_id": "5501", "text": wording("reminder_check_back", days=7)}
+    assert (call.fields["chat_id"], call.fields["text"]) == ("5501", wording("reminder_check_back", days=7))
+    assert "/start_recheck" in str(call.fields["reply_markup"])  # with the re-check's button
 
 
 def test_entrypoint_refuses_to_start_rasa_half_configured(tmp_path: Path) -> None:
