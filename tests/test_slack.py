@@ -100,7 +100,11 @@ def posted_to(api: FakeApi, channel: str) -> list[dict]:
 def test_a_question_gets_its_answer_with_related_topics_as_buttons(slack) -> None:
     url, api = slack
     body = message_event("why does my eyelid keep jumping?", "U100")
+    before = len(api.calls_to("chat.postMessage"))
     assert post(url, body, signed(body)) == 200
+    # Slack is answered at once and replied to later: the stack's first reply can take longer than the
+    # quiet that settle() waits for on a busy machine, so wait for it first.
+    api.wait_for("chat.postMessage", before + 1)
     api.settle()
     messages = posted_to(api, "DU100")
     assert any("Source" in m.get("text", "") for m in messages), messages
