@@ -875,6 +875,20 @@ def stored_in(page, kind: str, key: str) -> str | None:
     return page.evaluate(f"k => {kind}.getItem(k)", key)
 
 
+def the_day_comes(chat: Widget, session_id: str) -> int:
+    """Makes the pending reminders of the person holding `session_id` due now; how many there were."""
+    person = WebSessions(chat.stack.env["TWITCHCHECK_SESSION_SECRET"].encode()).conversation_of(session_id)
+    engine = sa.create_engine(chat.stack.env["DATABASE_URL"], future=True)
+    try:
+        with engine.begin() as connection:
+            return connection.execute(
+                sa.text("UPDATE reminders SET due_at = :due WHERE person = :person AND status = 'pending'"),
+                {"due": datetime.now(timezone.utc) - timedelta(minutes=1), "person": person},
+            ).rowcount
+    finally:
+        engine.dispose()
+
+
 def test_a_web_reminder_waits_for_the_next_visit_and_notifies_only_if_allowed(chat, browser) -> None:
     context = browser.new_context()
     context.add_init_script(FAKE_NOTIFICATIONS)
@@ -898,15 +912,7 @@ def test_a_web_reminder_waits_for_the_next_visit_and_notifies_only_if_allowed(ch
     page.get_by_role("button", name="Close the chat").click()  # the person closes the chat, then the tab
     page.close()
 
-    # A week on: the reminder is due. It is this person's and nobody else's.
-    person = WebSessions(chat.stack.env["TWITCHCHECK_SESSION_SECRET"].encode()).conversation_of(session_id)
-    engine = sa.create_engine(chat.stack.env["DATABASE_URL"], future=True)
-    with engine.begin() as connection:
-        moved = connection.execute(
-            sa.text("UPDATE reminders SET due_at = :due WHERE person = :person AND status = 'pending'"),
-            {"due": datetime.now(timezone.utc) - timedelta(minutes=1), "person": person},
-        ).rowcount
-    assert moved == 1
+    assert the_day_comes(chat, session_id) == 1  # a week on; this person's reminder and nobody else's
 
     # The person comes back in a new tab, the chat still closed on the site: the reminder is there, counted
     # on the launcher, and the browser shows it.
@@ -953,13 +959,7 @@ def test_without_permission_a_due_reminder_is_only_in_the_chat(chat, browser) ->
     session_id = stored_in(page, "localStorage", "twitchcheck.session")
     page.close()  # the offer of notifications was left unanswered
 
-    person = WebSessions(chat.stack.env["TWITCHCHECK_SESSION_SECRET"].encode()).conversation_of(session_id)
-    engine = sa.create_engine(chat.stack.env["DATABASE_URL"], future=True)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.text("UPDATE reminders SET due_at = :due WHERE person = :person AND status = 'pending'"),
-            {"due": datetime.now(timezone.utc) - timedelta(minutes=1), "person": person},
-        )
+    assert the_day_comes(chat, session_id) == 1
     later = context.new_page()
     later.goto(chat.site)
     sync_api.expect(later.locator(".tc-bot", has_text="14 days ago you asked me")).to_have_count(1)

@@ -25,7 +25,7 @@ from actions.reminders import (
     ActionSetReminder,
     ActionStopReminders,
 )
-from bot.identity import rest_id, telegram_id
+from bot.identity import rest_id, telegram_id, web_id
 from bot.storage.reminders import Reminders
 from bot.storage.repository import Store
 from tests import clock
@@ -191,6 +191,32 @@ def test_the_list_gives_each_date_and_cancel_asks_which_when_there_are_two(recor
     _, text, _ = run(ActionCancelReminder(), tracker(latest={"text": "cancel my reminder"}))
     assert text == "Done: I've cancelled the reminder for Thu 10 Dec 2026, 09:00 UTC."
     assert pending(records_store) == []
+
+
+def widget_marks(action: Action, tracker: Tracker) -> list[str]:
+    """What an action tells the widget (web/chat.js) besides its words: the custom payloads' types."""
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker, {}))
+    return [message["custom"]["type"] for message in dispatcher.messages if message.get("custom")]
+
+
+def test_on_the_web_the_widget_is_told_a_reminder_waits_and_when_none_is_left(records_store: Store) -> None:
+    kim = web_id("kim-session-key")
+    records_store.give_consent(kim)
+    assert widget_marks(ActionSetReminder(), tracker(kim, latest=days_button(7), asked=REMINDER)) == [
+        "reminder_set"
+    ]
+    _, text, _ = run(ActionSetReminder(), tracker(kim, latest=days_button(14), asked=REMINDER))
+    assert "this browser will keep our conversation" in text  # and says so
+    [week, _] = pending(records_store, kim)
+    cancel = {"text": "x", "entities": [{"entity": "reminder_id", "value": week.id}]}
+    assert widget_marks(ActionCancelReminder(), tracker(kim, latest=cancel)) == []  # one is still to come
+    last = {"text": "cancel my reminder"}
+    assert widget_marks(ActionCancelReminder(), tracker(kim, latest=last)) == ["reminders_stopped"]
+    assert widget_marks(ActionStopReminders(), tracker(kim)) == ["reminders_stopped"]
+    # Telegram has no widget to tell.
+    records_store.give_consent(SAM)
+    assert widget_marks(ActionSetReminder(), tracker(latest=days_button(7), asked=REMINDER)) == []
 
 
 def days_pass(store: Store, days: int) -> None:
