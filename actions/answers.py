@@ -26,6 +26,9 @@ QUESTIONS = "questions"
 FOLLOW_UP = "follow_up"
 # Set by the NLU (components/nlu/text_classifiers.py): every topic's decision score for the message.
 TOPIC_SCORES = "topic_scores"
+# Set by the NLU (components/nlu/text_classifiers.py): for "and the sleep one?", the topic about that kind
+# after each answer that names it.
+KINDS_NAMED = "kinds_named"
 # The topic answered last, for a follow-up ("is it dangerous?") or a medicine question about it.
 LAST_TOPIC_SLOT = "last_topic"
 
@@ -69,6 +72,9 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     # answer never speaks of ("could the gym be why?" after the answer about twitching at rest): that topic
     # then counts only for what this message says. A switch the retrieval cannot place stays on an answer
     # that speaks of its subject ("and a tremor?" after the one telling twitches and tremors apart).
+    kind = kind_named(tracker.latest_message, last)
+    if kind is not None:
+        return kind
     named = reading.subjects_named(text)
     moving_away = reading.moves_away(text) or bool(named and not _answer_speaks_of(last, named, every=False))
     now = _topic_scores(tracker.latest_message)
@@ -99,6 +105,18 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
         scores[last] = scores.get(last, 0.0) + reading.last_topic_boost
     best_id = max(scores, key=lambda topic: scores[topic])
     return best_id, scores[best_id]
+
+
+def kind_named(latest_message: Dict[str, Any], last: str) -> Optional[Tuple[str, float]]:
+    """For "and the sleep one?" right after an answer that named that kind, the topic about it and how
+    sure the retrieval was (components/nlu/text_classifiers.py, KINDS_NAMED); None otherwise."""
+    named = latest_message.get(KINDS_NAMED)
+    entry = named.get(last) if isinstance(named, dict) else None
+    if not isinstance(entry, dict):
+        return None
+    topic_id = topic_id_of(str(entry.get("topic") or ""))
+    confidence = float(entry.get("confidence") or 0.0)
+    return (topic_id, confidence) if topic_id and confidence >= MIN_TOPIC_CONFIDENCE else None
 
 
 def _about_its_subject(ranked: List[RankedLabel], text: str, last: str) -> RankedLabel:
@@ -229,6 +247,15 @@ def send_topic(dispatcher: CollectingDispatcher, topic_id: str) -> Optional[str]
     return topic.id
 
 
+def _topic_named(kb: KnowledgeBase, subject: List[str]) -> Optional[Topic]:
+    """The one topic whose id the subject spells, or begins ("myoclonus", "magnesium foods": the topic
+    about magnesium's foods and forms); None when none or several."""
+    key = "_".join(subject)
+    starting = [topic for topic in kb.topics.values() if topic.id.startswith(f"{key}_")]
+    named = [kb.topics[key]] if key in kb.topics else starting
+    return named[0] if len(named) == 1 else None
+
+
 def answered_just_before(tracker: Tracker) -> bool:
     """Whether the assistant's last turn, before this message, answered a topic: it set `last_topic`
     (an FAQ answer, the brief answer before a check-in, an answer given in the middle of one)."""
@@ -249,25 +276,28 @@ def last_topic_answered(tracker: Tracker) -> Optional[str]:
     return str(last) if last and answered_just_before(tracker) else None
 
 
-def follow_up_topic(tracker: Tracker, kb: KnowledgeBase) -> Optional[Topic]:
+def follow_up_topic(tracker: Tracker, kb: KnowledgeBase, after: Optional[str] = None) -> Optional[Topic]:
     """For a short follow-up to the answer just given ("what foods have it?"), the topic that answers it
     (data/conversation_reading.yml); for a switch to a subject that is a topic of its own ("what about
-    calcium?", "and myoclonus?"), that topic; None for anything else."""
-    if not answered_just_before(tracker):
+    calcium?", "and myoclonus, how is that different?"), that topic; None for anything else. With `after`,
+    a follow-up to that topic instead (what a story that started the check-in told of)."""
+    if after is None and not answered_just_before(tracker):
         return None
     reading = conversation_reading()
     text = str(tracker.latest_message.get("text") or "")
-    subject = reading.switched_to(text)
-    if subject and not reading.names_a_kind(text):
-        key = "_".join(subject)
-        starting = [topic for topic in kb.topics.values() if topic.id.startswith(f"{key}_")]
-        named = [kb.topics[key]] if key in kb.topics else starting
-        if len(named) == 1:
-            return named[0]
+    if not reading.names_a_kind(text):
+        # "and myoclonus, how is that different?": the subject is what comes before the comma.
+        for part in (text, text.split(",")[0]):
+            subject = reading.switched_to(part)
+            named = _topic_named(kb, subject) if subject else None
+            if named is not None:
+                return named
     aspect = tracker.latest_message.get(FOLLOW_UP)
-    last = tracker.get_slot(LAST_TOPIC_SLOT)
+    last = after or tracker.get_slot(LAST_TOPIC_SLOT)
     if not aspect or not last or last not in kb.topics:
         return None
+    if after is not None:
+        return kb.topic(reading.answering_topic(str(aspect), str(last)))
     if aspect == MORE and reading.names_nothing(text):
         # Nothing but words any question has ("how much is too much?", "why though?"): the retrieval has
         # nothing to go on but those words, which another topic may happen to share.

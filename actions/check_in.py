@@ -189,6 +189,20 @@ class ValidateCheckInForm(FormValidationAction):
                 continue
             question = interview.question(slot[len(SLOT_PREFIX) :])
             reading = interview.interpret(question, str(answer))
+            asked = (
+                self._question_answered(dispatcher, tracker)
+                if reading.status == UNCLEAR and not concerns_answered and asks_a_question(tracker)
+                else None
+            )
+            if asked is not None:
+                # "and dehydration?", "what about when i get cramps and twitching together?": a question in
+                # the middle, not an answer. It is answered, what it says of the person still counts (a
+                # habit it only asks about does not), and the check-in carries on.
+                asked_about = conversation_reading().asked_about
+                findings.update({k: v for k, v in reading.extra.items() if k not in asked_about})
+                events.extend(asked)
+                events.append(SlotSet(slot, None))
+                continue
             # Anything else the answer said ("yes, and my vision is blurry", "it's my right calf") counts too.
             findings.update(reading.extra)
             if reading.status == ANSWERED:
@@ -225,6 +239,17 @@ class ValidateCheckInForm(FormValidationAction):
         if status == NAME_THEM:
             dispatcher.utter_message(response="utter_check_in_name_them")
             return []
+        events = ValidateCheckInForm._question_answered(dispatcher, tracker)
+        if events is None:
+            dispatcher.utter_message(response="utter_check_in_didnt_understand")
+            return []
+        return events
+
+    @staticmethod
+    def _question_answered(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
+        """A question asked in the middle of the check-in, answered from the knowledge base (a follow-up to
+        the answer just given is about its topic; one to the story that started the check-in, about the
+        story's), with the check-in resuming after; None when no topic answers it."""
         kb = knowledge_base()
         topic = follow_up_topic(tracker, kb)
         if topic is None:
@@ -235,11 +260,36 @@ class ValidateCheckInForm(FormValidationAction):
             else:  # "how many rest days then?", which the classifier could not place
                 topic = unclear_follow_up_topic(tracker, kb, questions_too=True)
         if topic is None:
-            dispatcher.utter_message(response="utter_check_in_didnt_understand")
-            return []
+            # "ok but is it serious?" after a story that asked nothing: about what the story told of.
+            topic = follow_up_topic(tracker, kb, after=story_topic(tracker))
+        if topic is None:
+            return None
         events = answer_topic(dispatcher, kb, topic)
         dispatcher.utter_message(response="utter_check_in_resume")
         return events
+
+
+def asks_a_question(tracker: Tracker) -> bool:
+    """The message asks ("...how long then?", "and dehydration?") rather than answers."""
+    reading = conversation_reading()
+    text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    return reading.asks(text) or reading.switches_subject(text)
+
+
+def story_topic(tracker: Tracker) -> Optional[str]:
+    """The topic the retrieval found, confident enough to answer, for the message that started the check-in
+    under way (a person's story); None when there is none."""
+    started = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == FORM_NAME:
+            started = True
+        elif started and event.get("event") == "user":
+            parse = event.get("parse_data") or {}
+            selection = ((parse.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
+            key = str(selection.get("intent_response_key") or "")
+            confident = float(selection.get("confidence") or 0.0) >= MIN_TOPIC_CONFIDENCE
+            return key.split("/", 1)[1] if "/" in key and confident else None
+    return None
 
 
 def general_topic_of_question(latest_message: Dict[str, Any]) -> Optional[str]:

@@ -276,7 +276,9 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         kb = knowledge_base()
-        followed = unclear_follow_up_topic(tracker, kb)
+        # "tell me more" after an answer is a follow-up, of no kind: more of that answer.
+        follows = tracker.latest_message.get(FOLLOW_UP) is not None
+        followed = (follow_up_topic(tracker, kb) if follows else None) or unclear_follow_up_topic(tracker, kb)
         if followed is not None:
             return answer_topic(dispatcher, kb, followed)
         dispatcher.utter_message(response="utter_out_of_scope")

@@ -24,7 +24,10 @@ import yaml
 READING_FILE = Path(__file__).resolve().parent.parent / "data" / "conversation_reading.yml"
 SAME = "same"
 # Question words that start a question even a few words in ("over how long?", "so what causes it").
-WH_WORDS = frozenset({"what", "whats", "what's", "how", "hows", "how's", "why", "which", "when", "where"})
+# Text-speak counts: "y tho", "wat sets it off".
+WH_WORDS = frozenset(
+    {"what", "whats", "what's", "wat", "wut", "how", "hows", "how's", "why", "y", "which", "when", "where"}
+)
 # A follow-up showing no kind of its own ("why though?"): answered by the topic just answered.
 MORE = "more"
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -72,11 +75,13 @@ class ConversationReading:
     joins: re.Pattern[str]
     min_question_words: int
     addressed_to_us: FrozenSet[str] = frozenset()
+    question_openers: FrozenSet[str] = frozenset()
     kind_refs: FrozenSet[str] = frozenset()
     requests: Optional[re.Pattern[str]] = None
     context_weight: float = 0.0
     last_topic_boost: float = 0.0
     related_boost: float = 0.0
+    kind_words_weight: float = 0.0
     subject_max_topics: int = 3
     subject_min_uses: int = 3
     # Filled from the knowledge base when loaded (`with_vocabulary`): every word its questions use, and
@@ -216,6 +221,22 @@ class ConversationReading:
         """The switch asks about one kind the answer named ("and the sleep ones?"), not a topic of its own."""
         return bool(set(words_of(text)) & self.kind_refs)
 
+    def kind_words(self, text: str) -> List[str]:
+        """For a short message naming one kind of thing an answer spoke of ("and the sleep one?", "the
+        stiffness one?", "tell me more about the runner one"), the words naming it; else none."""
+        words = words_of(text)
+        if not self.is_short(text):
+            return []
+        ignored = self.filler | self.refers_back | self.kind_refs | self.aspect_words
+        # "the <one to three words> one": "which one hurts?" asks which, and names no kind.
+        for start, word in enumerate(words):
+            if word != "the":
+                continue
+            for end in range(start + 2, min(start + 5, len(words) + 1)):
+                if end < len(words) and words[end] in self.kind_refs:
+                    return [w for w in words[start + 1 : end] if w not in ignored]
+        return []
+
     def subject_text(self, text: str) -> Optional[str]:
         """For a short message that moves to a subject ("what about magnesium specifically?", "tell me more
         about potassium"), the words of the subject after the lead-in, to find the topic by; else None. A
@@ -268,7 +289,7 @@ class ConversationReading:
         if not self.speaks_of_themselves(text):
             # "calf twitching for a week, no weakness": a story needs no "I", but then it must tell, not ask,
             # and be about nobody else.
-            if not words or words[0] in self.question_words or any(w in self.someone_else for w in words):
+            if not words or self._opens_a_question(words) or any(w in self.someone_else for w in words):
                 return False
             if not findings.get("location") or not any(name in self.telling_findings for name in findings):
                 return False
@@ -285,13 +306,21 @@ class ConversationReading:
             telling = [name for name in telling if name not in self.asked_about]
         return bool(telling or statements)
 
+    def _opens_a_question(self, words: List[str]) -> bool:
+        """The sentence starts as a question, after any opening words: "why...", "so is it...", "at what
+        point should i...", "ok but how long..."."""
+        start = 0
+        while start < len(words) - 1 and words[start] in self.question_openers:
+            start += 1
+        return words[start] in self.question_words
+
     def _sentences(self, text: str) -> List[str]:
         return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
 
     def _tells(self, sentence: str) -> bool:
         """A sentence that tells rather than asks, of the writer ("I lift heavy five days a week.")."""
         words = words_of(sentence)
-        if not words or sentence.rstrip().endswith("?") or words[0] in self.question_words:
+        if not words or sentence.rstrip().endswith("?") or self._opens_a_question(words):
             return False
         return self.speaks_of_themselves(sentence)
 
@@ -344,6 +373,33 @@ class ConversationReading:
         return first in self.question_words or any(word in self.question_words for word in after_commas)
 
 
+# A sentence of an answer longer than this many words is looked at clause by clause.
+LONG_SENTENCE_WORDS = 20
+
+
+def passage_naming(answer: str, kind: List[str]) -> Optional[str]:
+    """The sentence of an answer, or the clause of a long one, that names the kind ("sleep" in the answer
+    about the kinds of myoclonus: "Sleep myoclonus happens as you drift off..."); None when none does. A
+    plural names its singular too ("eyelid", "eyelids")."""
+    wanted = {_singular(word) for word in kind if len(word) > 2}
+    if not wanted:
+        return None
+    for sentence in _SENTENCE_END.split(answer):
+        long = len(words_of(sentence)) > LONG_SENTENCE_WORDS
+        parts = re.split(r"[,;:]\s+", sentence) if long else [sentence]
+        for part in parts:
+            if wanted & {_singular(word) for word in words_of(part)}:
+                return part.strip()
+    return None
+
+
+def _singular(word: str) -> str:
+    """"babies" -> "baby", "eyelids" -> "eyelid"; "stiffness" stays."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
 def _load(path: Path) -> ConversationReading:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     follow, stories, two = raw["follow_ups"], raw["own_story"], raw["two_questions"]
@@ -371,6 +427,7 @@ def _load(path: Path) -> ConversationReading:
         first_person=frozenset(str(w).lower() for w in stories["first_person"]),
         someone_else=frozenset(str(w).lower() for w in stories["someone_else"]),
         question_words=frozenset(str(w).lower() for w in stories["question_words"]),
+        question_openers=frozenset(str(w).lower() for w in stories.get("question_openers") or ()),
         telling_findings=frozenset(stories["telling_findings"]),
         asked_about=frozenset(stories["asked_about"]),
         twitch_words=_phrase_pattern(stories["twitch_words"]),
@@ -384,6 +441,7 @@ def _load(path: Path) -> ConversationReading:
         context_weight=float(follow["context_weight"]),
         last_topic_boost=float(follow["last_topic_boost"]),
         related_boost=float(follow.get("related_boost", 0.0)),
+        kind_words_weight=float(follow.get("kind_words_weight", 0.0)),
     )
 
 

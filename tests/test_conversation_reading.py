@@ -31,15 +31,16 @@ FOLLOW_UPS_DEV2 = yaml.safe_load((DATA / "follow_ups_dev2.yml").read_text(encodi
 FOLLOW_UPS_DEV3 = yaml.safe_load((DATA / "follow_ups_dev3.yml").read_text(encoding="utf-8"))["exchanges"]
 FOLLOW_UPS_DEV4 = yaml.safe_load((DATA / "follow_ups_dev4.yml").read_text(encoding="utf-8"))["exchanges"]
 FOLLOW_UPS_DEV5 = yaml.safe_load((DATA / "follow_ups_dev5.yml").read_text(encoding="utf-8"))["exchanges"]
+FOLLOW_UPS_DEV6 = yaml.safe_load((DATA / "follow_ups_dev6.yml").read_text(encoding="utf-8"))["exchanges"]
 CHECK_IN_OPENING = check_in().intro.split(".")[0]
 EMERGENCY = "call your emergency number"
 # The figures issue 16 asks for.
 MIN_ROUTING = 0.95
 MIN_FOLLOW_UPS = 0.90
-# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; it stays at 0.833 there (measured 2026-12-03 with the
-# reading of the fifth development set's changes, which lifted the development sets), so the issue stays
+# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; it stays at 0.858 there (measured 2026-12-04 with the
+# reading of the sixth development set's changes, which lifted the development sets), so the issue stays
 # open. Until it is reached, this floor, just under the figure, keeps what already works from getting worse.
-FOLLOW_UPS_FLOOR = 0.83
+FOLLOW_UPS_FLOOR = 0.85
 
 
 def training_texts() -> set[str]:
@@ -69,7 +70,7 @@ def test_no_held_out_message_is_a_training_example() -> None:
     trained = training_texts()
     held_out = [item["text"] for item in STORIES["descriptions"] + STORIES["questions"]]
     exchanges = FOLLOW_UPS + FOLLOW_UPS_DEV + FOLLOW_UPS_DEV2 + FOLLOW_UPS_DEV3 + FOLLOW_UPS_DEV4
-    exchanges += FOLLOW_UPS_DEV5
+    exchanges += FOLLOW_UPS_DEV5 + FOLLOW_UPS_DEV6
     held_out += [turn["text"] for exchange in exchanges for turn in exchange["turns"]]
     assert [text for text in held_out if text.lower().strip() in trained] == []
 
@@ -141,6 +142,7 @@ def test_short_follow_ups_are_answered_about_the_topic_just_answered(assistant: 
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV3, "third development set")
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV4, "fourth development set")
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV5, "fifth development set")
+    follow_up_accuracy(assistant, FOLLOW_UPS_DEV6, "sixth development set")
     gate = follow_up_accuracy(assistant, FOLLOW_UPS, f"held-out gate (issue 16 asks {MIN_FOLLOW_UPS})")
     assert gate >= FOLLOW_UPS_FLOOR
 
@@ -187,6 +189,24 @@ def test_a_follow_up_in_the_middle_of_a_check_in_is_about_the_answer_just_given(
     assert answered_topics(follow_up) == ["eyelid_twitching"]
     assert "Back to the check-in" in follow_up
     assert follow_up.rstrip().splitlines()[-1] == question, "the same check-in question is asked again"
+
+
+def test_a_question_in_the_middle_of_a_check_in_is_answered_not_taken_for_an_answer(
+    assistant: Assistant,
+) -> None:
+    """A story that asked nothing starts the check-in; "is it serious?" next is about what the story told
+    of, and a question naming a habit ("and dehydration?") is answered, not noted as the person's habit."""
+    sender = f"mid-{uuid.uuid4().hex[:10]}"
+    first = say(assistant, sender, "my left eyelid wont stop fluttering, been like 4 days")
+    assert CHECK_IN_OPENING in first and answered_topics(first) == []
+    question = first.rstrip().splitlines()[-1]
+    serious = say(assistant, sender, "ok but is it serious")
+    assert answered_topics(serious) == ["eyelid_twitching"]
+    assert "Back to the check-in" in serious and serious.rstrip().splitlines()[-1] == question
+    habit = say(assistant, sender, "and dehydration?")
+    assert answered_topics(habit) == ["dehydration"]
+    assert "noted" not in habit.lower()
+    assert habit.rstrip().splitlines()[-1] == question
 
 
 # A realistic mix of first messages (tests/data/message_mix_heldout.yml, written apart from the training

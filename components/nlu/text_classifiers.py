@@ -37,14 +37,16 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.conversation_reading import conversation_reading
+from bot.conversation_reading import conversation_reading, passage_naming
 from bot.extract import MAX_TEXT_CHARS
+from bot.knowledge import knowledge_base
 from bot.text_classifier import (
     LABELS_FILE,
     ModelDataError,
     RankedLabel,
     TextClassifier,
     TextFeatures,
+    rank_in_context,
     read_classifiers,
     write_classifiers,
 )
@@ -57,6 +59,11 @@ MAX_QUESTIONS = 2
 # Every topic's decision score for the message, kept in the conversation so that the next message, when it
 # is a short follow-up, can be read together with this one (actions/answers.py).
 TOPIC_SCORES = "topic_scores"
+# For a message naming one kind of thing an answer spoke of ("and the sleep one?"): for each topic whose
+# answer names it, the topic that answers about that kind ("Sleep myoclonus happens as you drift off...",
+# in the answer about the kinds of myoclonus: the one about hypnic jerks). The action picks the entry of
+# the topic just answered (actions/answers.py).
+KINDS_NAMED = "kinds_named"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -153,7 +160,30 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
                 self._set_topic(message, self._topics.rank(topic_features, top=RANKING_LENGTH))
                 message.set(TOPIC_SCORES, self._topics.label_scores(topic_features), add_to_output=True)
                 self._set_questions(message)
+                self._set_kinds_named(message)
         return messages
+
+    def _set_kinds_named(self, message: Message) -> None:
+        """`kinds_named` (see KINDS_NAMED): the passage of each answer naming the kind, read with the kind's
+        own words; the topic of that answer itself is left out, as it was just answered."""
+        reading = conversation_reading()
+        kind = reading.kind_words((message.get(TEXT) or "")[:MAX_TEXT_CHARS])
+        if not kind:
+            return
+        own = self._topics.label_scores(self._intents.features.of(" ".join(kind)))
+        named = {}
+        for topic in knowledge_base().topics.values():
+            passage = passage_naming(topic.answer, kind)
+            if passage is None:
+                continue
+            scores = self._topics.label_scores(self._intents.features.of(passage))
+            label = f"{self._retrieval_intent}/{topic.id}"
+            ranked = rank_in_context(scores, own, reading.kind_words_weight, ())
+            best = next((entry for entry in ranked if entry.label != label), None)
+            if best is not None:
+                named[topic.id] = {"topic": best.label, PREDICTED_CONFIDENCE_KEY: best.confidence}
+        if named:
+            message.set(KINDS_NAMED, named, add_to_output=True)
 
     def _set_questions(self, message: Message) -> None:
         """Each question a message asks and its best topic, when the message is more than one question

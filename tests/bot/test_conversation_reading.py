@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation_reading import conversation_reading, topic_ids_named
+from bot.conversation_reading import conversation_reading, passage_naming, topic_ids_named
 from bot.extract import extract
 from bot.knowledge import knowledge_base
 
@@ -43,6 +43,13 @@ def test_every_topic_the_follow_up_table_names_exists() -> None:
         ("how do i make them stop", "treatment"),
         # "taking" names no subject.
         ("how long do i keep taking it", "duration"),
+        # Text-speak.
+        ("y tho", "causes"),
+        ("wat sets it off", "causes"),
+        # Who to see, however it is put; the tests a neurologist does are still tests.
+        ("who could i ask about it", "who_to_see"),
+        ("what tests would a neurologist do for it", "tests"),
+        ("and the other one causes what", "causes"),
     ],
 )
 def test_a_short_follow_up_is_read_as_its_kind(text: str, aspect: str) -> None:
@@ -114,6 +121,10 @@ def test_a_switch_is_found_by_its_subject_alone() -> None:
         ("why has my calf been twitching for 3 weeks?", True),
         ("why do my muscles twitch when i drink 5 coffees a day?", True),
         ("I lift heavy 5 days a week. why do my calves twitch after?", True),
+        # Questions however they open: "am i...", "at what point...".
+        ("am i weird for twitching or does basically everyone get this", False),
+        ("at what point should i get my twitching checked out", False),
+        ("ok but how long does twitching usually last", False),
     ],
 )
 def test_a_persons_own_story_is_told_apart_from_a_question(text: str, story: bool) -> None:
@@ -173,3 +184,31 @@ def test_the_general_topics_a_question_shows_are_those_of_its_kinds() -> None:
 def test_a_kind_the_answer_named_refers_back_to_it() -> None:
     assert READING.refers_back_to_the_answer("the physiologic kind, tell me more")
     assert not READING.refers_back_to_the_answer("what's the weather like tomorrow")
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("and the sleep one?", ["sleep"]),
+        ("tell me more about the runner one", ["runner"]),
+        ("the acid tablet ones", ["acid", "tablet"]),
+        # "which one" asks which: it names no kind.
+        ("which one hurts", []),
+        ("so which one is worse?", []),
+        ("is it dangerous?", []),
+    ],
+)
+def test_the_kind_a_message_names_is_the_words_before_one(text: str, kind: list[str]) -> None:
+    assert READING.kind_words(text) == kind
+
+
+def test_a_kind_is_found_in_the_passage_of_the_answer_that_names_it() -> None:
+    kb = knowledge_base()
+    sleep = passage_naming(kb.topics["myoclonus_types"].answer, ["sleep"])
+    assert sleep is not None and sleep.startswith("Sleep myoclonus")
+    # A long sentence is looked at clause by clause; a plural names its singular.
+    runner = passage_naming(kb.topics["causes_overview"].answer, ["runner"])
+    assert runner is not None and "runner" in runner and "desk worker" not in runner
+    babies = passage_naming(kb.topics["myoclonus"].answer, ["baby"])
+    assert babies is not None and "babies" in babies
+    assert passage_naming(kb.topics["caffeine"].answer, ["eyelid"]) is None
