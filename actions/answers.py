@@ -247,6 +247,22 @@ def send_topic(dispatcher: CollectingDispatcher, topic_id: str) -> Optional[str]
     return topic.id
 
 
+def carried_over(tracker: Tracker, kb: KnowledgeBase, topic: Topic) -> Topic:
+    """For a switch right after an answer ("and for myoclonus?" after the answer about doctors' tests), the
+    same kind of question about the topic switched to: myoclonus's tests are in the topic on diagnosing and
+    treating it (data/conversation_reading.yml). Anything else, and a switch the table sends nowhere of its
+    own, keeps `topic`."""
+    reading = conversation_reading()
+    text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    last = last_topic_answered(tracker)
+    if not last or topic.id == last or not reading.switches_subject(text):
+        return topic
+    asked_before = str(previous_user_message(tracker).get("text") or "")[:MAX_TEXT_CHARS]
+    aspect = reading.kind_carried(last, asked_before)
+    carried = reading.carried_topic(aspect, topic.id) if aspect else None
+    return kb.topics.get(carried or "", topic)
+
+
 def _topic_named(kb: KnowledgeBase, subject: List[str]) -> Optional[Topic]:
     """The one topic whose id the subject spells, or begins ("myoclonus", "magnesium foods": the topic
     about magnesium's foods and forms); None when none or several."""
@@ -291,7 +307,7 @@ def follow_up_topic(tracker: Tracker, kb: KnowledgeBase, after: Optional[str] = 
             subject = reading.switched_to(part)
             named = _topic_named(kb, subject) if subject else None
             if named is not None:
-                return named
+                return carried_over(tracker, kb, named)
     aspect = tracker.latest_message.get(FOLLOW_UP)
     last = after or tracker.get_slot(LAST_TOPIC_SLOT)
     if not aspect or not last or last not in kb.topics:

@@ -16,7 +16,9 @@ from actions.answers import (
     LAST_TOPIC_SLOT,
     MIN_TOPIC_CONFIDENCE,
     answer_topic,
+    answered_just_before,
     asked_questions,
+    carried_over,
     follow_up_topic,
     last_topic_answered,
     retrieved_topic_in_context,
@@ -34,6 +36,9 @@ from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 
 SUGGESTION_COUNT = 3
+# Intents that the NLU replaces for a short question naming a subject the retrieval places (components/nlu/
+# deterministic_intents.py): after an answer it asks about that subject; with none before it, they stand.
+ASKS_ABOUT_A_SUBJECT = frozenset({"help", "ask_question"})
 RULES = Path(__file__).resolve().parent.parent / "data" / "rules"
 # Set by the NLU (components/nlu/deterministic_intents.py) where a follow-up replaced the classifier's intent.
 CLASSIFIED_AS = "classified_as"
@@ -193,7 +198,10 @@ class ActionAnswerFaq(Action):
         if followed is not None and set(reading.concerns) <= {safety.HEALTH_ANXIETY}:
             # "is it something to worry about?" after an answer: that topic says how serious it is.
             return answer_topic(dispatcher, kb, followed)
-        instead = rule_action_for(str(tracker.latest_message.get(CLASSIFIED_AS) or ""))
+        classified_as = str(tracker.latest_message.get(CLASSIFIED_AS) or "")
+        instead = rule_action_for(classified_as)
+        if classified_as in ASKS_ABOUT_A_SUBJECT and answered_just_before(tracker):
+            instead = None  # "what other infections do this?" right after an answer asks about its subject
         if followed is None and instead:
             # Read as a follow-up, but there is no answer just before to follow up: what the classifier
             # said stands ("what is this app for?" is a request for help).
@@ -224,7 +232,7 @@ class ActionAnswerFaq(Action):
                 return answer_topic(dispatcher, kb, general)
             send_unsure(dispatcher, tracker.latest_message, kb)
             return []
-        return answer_topic(dispatcher, kb, topic)
+        return answer_topic(dispatcher, kb, carried_over(tracker, kb, topic))
 
 
 class ActionListTopics(Action):

@@ -30,6 +30,8 @@ WH_WORDS = frozenset(
 )
 # A follow-up showing no kind of its own ("why though?"): answered by the topic just answered.
 MORE = "more"
+# Kinds of question a switch does not carry on: it names one of the kinds asked for, or asks for more.
+NOT_CARRIED = frozenset({"kinds", MORE})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"(?<=[?.!])\s+|\n+")
 # Findings that only say where: a question about one place is still a question.
@@ -264,6 +266,26 @@ class ConversationReading:
         return 0 < len(words) <= self.max_words and bool(
             self.switches.match(joined) or self.subject_leads.match(joined)
         )
+
+    def kind_carried(self, last_topic: str, asked_before: str) -> Optional[str]:
+        """The kind of question a switch carries on ("and for myoclonus?"): the kind whose general answer
+        `last_topic` is (tests after the answer about doctors' tests), else the first kind the question
+        before showed ("how is bfs diagnosed?": tests); None when neither shows one."""
+        for aspect, topic in self.general_topics.items():
+            if topic == last_topic:
+                return aspect
+        lowered = " ".join(words_of(asked_before))
+        shown = next((aspect for aspect, pattern in self.aspects.items() if pattern.search(lowered)), None)
+        # After "what kinds are there?", "what about the big jerks?" picks one kind: it asks about that.
+        return None if shown in NOT_CARRIED else shown
+
+    def carried_topic(self, aspect: str, switched_to: str) -> Optional[str]:
+        """The topic answering that kind about the topic switched to, when the table names one of its own
+        ("tests" after myoclonus: its diagnosis and treatment); None when it is the same topic or a general
+        answer, which the switch did not ask for."""
+        chosen = self.answering_topic(aspect, switched_to)
+        general = set(self.general_topics.values()) | set(self.defaults.values())
+        return None if chosen == switched_to or chosen in general else chosen
 
     def answering_topic(self, aspect: str, last_topic: str) -> str:
         """The topic that answers a follow-up of this kind after `last_topic` was answered."""

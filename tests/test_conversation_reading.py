@@ -32,15 +32,16 @@ FOLLOW_UPS_DEV3 = yaml.safe_load((DATA / "follow_ups_dev3.yml").read_text(encodi
 FOLLOW_UPS_DEV4 = yaml.safe_load((DATA / "follow_ups_dev4.yml").read_text(encoding="utf-8"))["exchanges"]
 FOLLOW_UPS_DEV5 = yaml.safe_load((DATA / "follow_ups_dev5.yml").read_text(encoding="utf-8"))["exchanges"]
 FOLLOW_UPS_DEV6 = yaml.safe_load((DATA / "follow_ups_dev6.yml").read_text(encoding="utf-8"))["exchanges"]
+FOLLOW_UPS_DEV7 = yaml.safe_load((DATA / "follow_ups_dev7.yml").read_text(encoding="utf-8"))["exchanges"]
 CHECK_IN_OPENING = check_in().intro.split(".")[0]
 EMERGENCY = "call your emergency number"
 # The figures issue 16 asks for.
 MIN_ROUTING = 0.95
 MIN_FOLLOW_UPS = 0.90
-# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; it stays at 0.858 there (measured 2026-12-04 with the
-# reading of the sixth development set's changes, which lifted the development sets), so the issue stays
-# open. Until it is reached, this floor, just under the figure, keeps what already works from getting worse.
-FOLLOW_UPS_FLOOR = 0.85
+# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; it stays at 0.864 there (measured 2026-12-04 with
+# the reading of the sixth development set's changes; the seventh, written blind, scored 0.863), so the issue
+# stays open. Until it is reached, this floor, just under the figure, keeps what works from getting worse.
+FOLLOW_UPS_FLOOR = 0.86
 
 
 def training_texts() -> set[str]:
@@ -70,7 +71,7 @@ def test_no_held_out_message_is_a_training_example() -> None:
     trained = training_texts()
     held_out = [item["text"] for item in STORIES["descriptions"] + STORIES["questions"]]
     exchanges = FOLLOW_UPS + FOLLOW_UPS_DEV + FOLLOW_UPS_DEV2 + FOLLOW_UPS_DEV3 + FOLLOW_UPS_DEV4
-    exchanges += FOLLOW_UPS_DEV5 + FOLLOW_UPS_DEV6
+    exchanges += FOLLOW_UPS_DEV5 + FOLLOW_UPS_DEV6 + FOLLOW_UPS_DEV7
     held_out += [turn["text"] for exchange in exchanges for turn in exchange["turns"]]
     assert [text for text in held_out if text.lower().strip() in trained] == []
 
@@ -143,6 +144,7 @@ def test_short_follow_ups_are_answered_about_the_topic_just_answered(assistant: 
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV4, "fourth development set")
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV5, "fifth development set")
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV6, "sixth development set")
+    follow_up_accuracy(assistant, FOLLOW_UPS_DEV7, "seventh development set")
     gate = follow_up_accuracy(assistant, FOLLOW_UPS, f"held-out gate (issue 16 asks {MIN_FOLLOW_UPS})")
     assert gate >= FOLLOW_UPS_FLOOR
 

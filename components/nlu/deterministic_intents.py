@@ -18,9 +18,11 @@ import re
 from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.nlu.constants import RESPONSE_SELECTOR_PREDICTION_KEY, RESPONSE_SELECTOR_PROPERTY_NAME
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.faq import ASKS_ABOUT_A_SUBJECT
 from actions.safety import INTENT_CONCERNS, SAFETY_READING
 from bot import safety
 from bot.commands import command_in
@@ -56,6 +58,10 @@ FOLLOW_UP_MAY_REPLACE = {"faq", "nlu_fallback", "out_of_scope", "affirm", "deny"
 # A question showing no kind of follow-up ("what's that called?") may replace fewer: not "outside
 # twitching" ("what's the weather like?" looks the same), nor the fallback, whose action reads it in context.
 MORE_MAY_REPLACE = FOLLOW_UP_MAY_REPLACE - {"out_of_scope", "nlu_fallback"}
+# A short question naming a subject the retrieval places with this confidence ("what other infections do
+# this?", "will it stop if i quit?") is about that subject, whatever these say: after an answer it is a
+# follow-up; with none before it, the FAQ action does what the classifier's intent would have done.
+MIN_SUBJECT_TOPIC_CONFIDENCE = 0.5
 # Where a follow-up's intent was replaced, what the classifier said: without an answer just before to
 # follow up, the FAQ action does what that intent would have done ("what is this app for?" is help).
 CLASSIFIED_AS = "classified_as"
@@ -144,6 +150,20 @@ def _read_in_conversation(message: Message, text: str) -> None:
         if current != FAQ_INTENT:
             message.set(CLASSIFIED_AS, current, add_to_output=True)
         _override_intent(message, FAQ_INTENT)
+    elif (
+        current in ASKS_ABOUT_A_SUBJECT
+        and reading.asks(text)
+        and reading.subjects_named(text)
+        and _topic_confidence(message) >= MIN_SUBJECT_TOPIC_CONFIDENCE
+    ):
+        message.set(CLASSIFIED_AS, current, add_to_output=True)
+        _override_intent(message, FAQ_INTENT)
+
+
+def _topic_confidence(message: Message) -> float:
+    """How sure the FAQ retrieval is of its topic for the message (components/nlu/text_classifiers.py)."""
+    selection = (message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(FAQ_INTENT) or {}
+    return float((selection.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
 
 
 def _tells_anything(message: Message) -> bool:

@@ -212,3 +212,23 @@ def test_a_kind_is_found_in_the_passage_of_the_answer_that_names_it() -> None:
     babies = passage_naming(kb.topics["myoclonus"].answer, ["baby"])
     assert babies is not None and "babies" in babies
     assert passage_naming(kb.topics["caffeine"].answer, ["eyelid"]) is None
+
+
+def test_a_switch_carries_on_the_kind_of_question_before_it() -> None:
+    # After the general answer about doctors' tests, "and for myoclonus?" asks about myoclonus's tests.
+    assert READING.kind_carried("doctor_tests", "what do nerve studies show") == "tests"
+    assert READING.carried_topic("tests", "myoclonus") == "myoclonus_diagnosis_treatment"
+    # The kind the question before showed: "how is bfs diagnosed?" then "and normal myoclonus?".
+    assert READING.kind_carried("bfs", "how is bfs diagnosed?") == "tests"
+    # A kind the table answers with the topic itself, or with a general answer, is not carried: "and
+    # fasciculations?" after "what causes eyelid twitching?" asks about fasciculations.
+    assert READING.carried_topic("causes", "fasciculations") is None
+    assert READING.carried_topic("danger", "potassium") is None
+    # After "what kinds are there?", "what about the big jerks?" picks one of them.
+    assert READING.kind_carried("what_is_twitch", "what are the main kinds of twitch") is None
+
+
+def test_drinking_enough_is_about_fluids_not_food() -> None:
+    assert READING.follow_up_aspect("should i drink more") == "fluids"
+    assert READING.answering_topic("fluids", "exercise_recovery") == "dehydration"
+    assert READING.follow_up_aspect("what foods have it") == "foods"

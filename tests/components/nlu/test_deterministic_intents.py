@@ -40,6 +40,29 @@ def test_a_follow_up_the_classifier_put_outside_twitching_goes_to_the_faq_action
     assert child.get(INTENT)["name"] == "medical_out_of_scope"
 
 
+def with_topic(message: Message, confidence: float) -> Message:
+    """The message as the retrieval leaves it (components/nlu/text_classifiers.py), with that confidence."""
+    response = {"confidence": confidence, "intent_response_key": "faq/lyme_other_infections"}
+    message.set("response_selector", {"faq": {"response": response, "ranking": []}})
+    return message
+
+
+def parsed_with_topic(text: str, intent: str, confidence: float) -> Message:
+    message = with_topic(Message({TEXT: text, INTENT: {"name": intent, "confidence": 0.7}}), confidence)
+    DeterministicIntents.create({}, None, None, None).process([message])  # type: ignore[arg-type]
+    return message
+
+
+def test_a_question_naming_a_subject_the_retrieval_places_is_a_question_about_it() -> None:
+    """"what other infections do this?" looks like a request for help; with a subject the retrieval places,
+    it goes to the FAQ action, which does what help does when no answer came just before."""
+    question = parsed_with_topic("what other infections do this", "help", 0.82)
+    assert question.get(INTENT)["name"] == "faq" and question.get("classified_as") == "help"
+    # Unsure of the subject, or no subject at all: help stays help.
+    assert parsed_with_topic("what other infections do this", "help", 0.3).get(INTENT)["name"] == "help"
+    assert parsed_with_topic("what can you do?", "help", 0.9).get(INTENT)["name"] == "help"
+
+
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
