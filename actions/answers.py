@@ -308,6 +308,11 @@ def follow_up_topic(tracker: Tracker, kb: KnowledgeBase, after: Optional[str] = 
             named = _topic_named(kb, subject) if subject else None
             if named is not None:
                 return carried_over(tracker, kb, named)
+        # "tell me more about magnesium", "magnesium?": a topic named by its own name.
+        subject = reading.content_words(text)
+        named = kb.topics.get("_".join(subject)) if subject else None
+        if named is not None:
+            return named
     aspect = tracker.latest_message.get(FOLLOW_UP)
     last = after or tracker.get_slot(LAST_TOPIC_SLOT)
     if not aspect or not last or last not in kb.topics:

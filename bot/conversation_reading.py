@@ -154,7 +154,20 @@ class ConversationReading:
             return None
         if any(word not in self.known_words for word in content) and self.known_words:
             return None  # "what's the weather tomorrow?": words no topic's questions use
-        return MORE if self.asks(text) and not (set(words) & self.addressed_to_us) else None
+        # "who are you?" is to the assistant; "how do u get it?" uses "you" for anyone.
+        to_us = bool(set(words) & self.addressed_to_us) and not set(words) & self.refers_back
+        return MORE if self.asks(text) and not to_us else None
+
+    def content_words(self, text: str) -> List[str]:
+        """A short message's words beyond a lead-in ("tell me more about"), filler and words referring back:
+        "magnesium?" and "tell me more about magnesium" give ["magnesium"]; "and which foods have magnesium"
+        gives ["foods", "magnesium"]."""
+        if not self.is_short(text):
+            return []
+        joined = " ".join(words_of(text))
+        lead = self.subject_leads.match(joined) or self.switches.match(joined)
+        rest = words_of(joined[lead.end() :]) if lead else words_of(joined)
+        return [word for word in rest if word not in self.filler and word not in self.refers_back]
 
     def names_nothing(self, text: str) -> bool:
         """Nothing but a follow-up's own words ("how do I get rid of it?"): no subject of its own, as "my

@@ -26,7 +26,7 @@ from actions.faq import ASKS_ABOUT_A_SUBJECT
 from actions.safety import INTENT_CONCERNS, SAFETY_READING
 from bot import safety
 from bot.commands import command_in
-from bot.conversation_reading import MORE, conversation_reading
+from bot.conversation_reading import MORE, ConversationReading, conversation_reading
 from bot.emergency import screen_message
 from bot.extract import MAX_TEXT_CHARS
 from bot.negation import negation
@@ -143,7 +143,7 @@ def _read_in_conversation(message: Message, text: str) -> None:
             _override_intent(message, DESCRIBE_INTENT)
     elif (aspect or reading.switches_subject(text)) and (
         current in (MORE_MAY_REPLACE if aspect == MORE else FOLLOW_UP_MAY_REPLACE)
-        or (current in CHECK_IN_STARTS and not _tells_anything(message))
+        or (current in CHECK_IN_STARTS and (not _tells_anything(message) or _asks_about_it(reading, text)))
         # "how long till it settles?" is about the answer; "how long have I had this?" about the diary.
         or (current == DIARY_HOW_LONG and not reading.speaks_of_themselves(text))
     ):
@@ -164,6 +164,12 @@ def _topic_confidence(message: Message) -> float:
     """How sure the FAQ retrieval is of its topic for the message (components/nlu/text_classifiers.py)."""
     selection = (message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(FAQ_INTENT) or {}
     return float((selection.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+
+
+def _asks_about_it(reading: ConversationReading, text: str) -> bool:
+    """"what about family history?": a question moving to a subject, of nobody in particular; what it names
+    is what it asks about, not something it tells of the writer ("and my calf has twitched for weeks")."""
+    return reading.asks(text) and reading.switches_subject(text) and not reading.speaks_of_themselves(text)
 
 
 def _tells_anything(message: Message) -> bool:

@@ -232,3 +232,17 @@ def test_drinking_enough_is_about_fluids_not_food() -> None:
     assert READING.follow_up_aspect("should i drink more") == "fluids"
     assert READING.answering_topic("fluids", "exercise_recovery") == "dehydration"
     assert READING.follow_up_aspect("what foods have it") == "foods"
+
+
+def test_a_you_for_anyone_is_no_question_to_the_assistant() -> None:
+    assert READING.follow_up_aspect("how do u get it") == "more"
+    assert READING.follow_up_aspect("who are you?") is None
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [("magnesium?", ["magnesium"]), ("tell me more about magnesium", ["magnesium"]),
+     ("and which foods have magnesium", ["foods", "magnesium"])],
+)
+def test_the_content_of_a_short_message_is_what_it_names(text: str, words: list[str]) -> None:
+    assert READING.content_words(text) == words
