@@ -76,7 +76,7 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     if kind is not None:
         return kind
     named = reading.subjects_named(text)
-    moving_away = reading.moves_away(text) or bool(named and not _answer_speaks_of(last, named, every=False))
+    moving_away = reading.moves_away(text) or bool(named and not _questions_speak_of(last, named))
     now = _topic_scores(tracker.latest_message)
     before = _topic_scores(previous_user_message(tracker))
     if moving_away and last in knowledge_base().topics:
@@ -131,6 +131,16 @@ def _about_its_subject(ranked: List[RankedLabel], text: str, last: str) -> Ranke
         if topic != last and reading.answering_topic(aspect, last) != topic
     }
     return next((entry for entry in ranked if entry.label not in general), ranked[0])
+
+
+def _questions_speak_of(topic_id: str, subject: List[str]) -> bool:
+    """The topic's own questions (its title and examples) use one of the subject's words: "gym" is no
+    subject of the answer about twitching at rest, which mentions exercise only in passing."""
+    topic = knowledge_base().topic(topic_id)
+    if topic is None:
+        return False
+    asked = {word for question in (topic.title, *topic.examples) for word in words_of(question)}
+    return any(word in asked or word.removesuffix("s") in asked for word in subject)
 
 
 def _answer_speaks_of(topic_id: str, subject: List[str], every: bool = True) -> bool:
@@ -313,8 +323,12 @@ def follow_up_topic(tracker: Tracker, kb: KnowledgeBase, after: Optional[str] = 
         named = kb.topics.get("_".join(subject)) if subject else None
         if named is not None:
             return named
-    aspect = tracker.latest_message.get(FOLLOW_UP)
     last = after or tracker.get_slot(LAST_TOPIC_SLOT)
+    led_to = reading.led_to(text)
+    if last in kb.topics and led_to and _answer_speaks_of(last, led_to):
+        # "can it turn into als?" after the answer about BFS, which says whether it does.
+        return kb.topics[last]
+    aspect = tracker.latest_message.get(FOLLOW_UP)
     if not aspect or not last or last not in kb.topics:
         return None
     if after is not None:

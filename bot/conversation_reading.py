@@ -39,7 +39,26 @@ WHERE = frozenset({"location", "side"})
 
 
 def words_of(text: str) -> List[str]:
-    return _WORD.findall(text.lower().replace("\u2019", "'"))
+    """The words of a message, lowercased, with text-speak read as the words meant ("how 2 stop em")."""
+    words = _WORD.findall(text.lower().replace("\u2019", "'"))
+    speak, digits = _text_speak()
+    read = []
+    for i, word in enumerate(words):
+        digit = digits.get(word)
+        if digit is not None:
+            before, after = words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""
+            if before in digit.get("after", ()) or after in digit.get("before", ()):
+                word = digit["word"]
+        read.append(speak.get(word, word))
+    return read
+
+
+@functools.lru_cache(maxsize=1)
+def _text_speak() -> Tuple[Dict[str, str], Dict[str, Dict[str, Any]]]:
+    raw = (yaml.safe_load(READING_FILE.read_text(encoding="utf-8"))["follow_ups"].get("text_speak")) or {}
+    words = {str(k).lower(): str(v).lower() for k, v in (raw.get("words") or {}).items()}
+    digits = {str(k): dict(v) for k, v in (raw.get("digits") or {}).items()}
+    return words, digits
 
 
 # In a phrase, "~" stands for one or two words of any kind: "what would ~ do" matches "what would the
@@ -84,6 +103,8 @@ class ConversationReading:
     last_topic_boost: float = 0.0
     related_boost: float = 0.0
     kind_words_weight: float = 0.0
+    leads_to: Optional[re.Pattern[str]] = None
+    mentioning: FrozenSet[str] = frozenset()
     subject_max_topics: int = 3
     subject_min_uses: int = 3
     # Filled from the knowledge base when loaded (`with_vocabulary`): every word its questions use, and
@@ -232,6 +253,18 @@ class ConversationReading:
             return []
         return [word for word in words_of(text) if word in self.subject_words]
 
+    def led_to(self, text: str) -> List[str]:
+        """"can it turn into als?", "so it wont become ms?" ask whether what was answered leads to another
+        thing: the words naming it (["als"]); none for any other message."""
+        if self.leads_to is None or not self.is_short(text):
+            return []
+        joined = " ".join(words_of(text))
+        match = self.leads_to.search(joined)
+        if not match:
+            return []
+        ignored = self.filler | self.refers_back
+        return [word for word in words_of(joined[match.end() :]) if word not in ignored]
+
     def names_a_kind(self, text: str) -> bool:
         """The switch asks about one kind the answer named ("and the sleep ones?"), not a topic of its own."""
         return bool(set(words_of(text)) & self.kind_refs)
@@ -243,10 +276,13 @@ class ConversationReading:
         if not self.is_short(text):
             return []
         ignored = self.filler | self.refers_back | self.kind_refs | self.aspect_words
-        # "the <one to three words> one": "which one hurts?" asks which, and names no kind.
+        # "the <one to three words> one", or "the one (you mentioned) about <words>": "which one hurts?"
+        # asks which, and names no kind.
         for start, word in enumerate(words):
             if word != "the":
                 continue
+            if start + 1 < len(words) and words[start + 1] in self.kind_refs:
+                return [w for w in words[start + 2 :] if w not in ignored and w not in self.mentioning]
             for end in range(start + 2, min(start + 5, len(words) + 1)):
                 if end < len(words) and words[end] in self.kind_refs:
                     return [w for w in words[start + 1 : end] if w not in ignored]
@@ -477,6 +513,8 @@ def _load(path: Path) -> ConversationReading:
         last_topic_boost=float(follow["last_topic_boost"]),
         related_boost=float(follow.get("related_boost", 0.0)),
         kind_words_weight=float(follow.get("kind_words_weight", 0.0)),
+        leads_to=_phrase_pattern(follow["leads_to"]),
+        mentioning=frozenset(str(w).lower() for w in follow.get("mentioning") or ()),
     )
 
 

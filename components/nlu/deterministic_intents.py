@@ -26,7 +26,7 @@ from actions.faq import ASKS_ABOUT_A_SUBJECT
 from actions.safety import INTENT_CONCERNS, SAFETY_READING
 from bot import safety
 from bot.commands import command_in
-from bot.conversation_reading import MORE, ConversationReading, conversation_reading
+from bot.conversation_reading import MORE, WH_WORDS, ConversationReading, conversation_reading, words_of
 from bot.emergency import screen_message
 from bot.extract import MAX_TEXT_CHARS
 from bot.negation import negation
@@ -69,6 +69,7 @@ MEDICAL_OUT_OF_SCOPE_INTENT = CONCERN_INTENTS[safety.MEDICAL_OUT_OF_SCOPE]
 # A follow-up the classifier took for a description ("does it damage the muscles?", "and the eyelid one?").
 CHECK_IN_STARTS = {"describe_symptoms", "check_symptoms"}
 DIARY_HOW_LONG = "diary_how_long"
+STOP_INTENT = "stop"
 # Intents whose actions hear fear themselves before they answer: the classifier's reading stands.
 LOCATION = "location"
 HEARS_FEAR = {"faq", "describe_symptoms", "check_symptoms", "inform", "log_twitch", "twitch_lasted",
@@ -146,6 +147,8 @@ def _read_in_conversation(message: Message, text: str) -> None:
         or (current in CHECK_IN_STARTS and (not _tells_anything(message) or _asks_about_it(reading, text)))
         # "how long till it settles?" is about the answer; "how long have I had this?" about the diary.
         or (current == DIARY_HOW_LONG and not reading.speaks_of_themselves(text))
+        # "how 2 stop em" asks how; "stop" alone is the request to stop.
+        or (current == STOP_INTENT and bool(set(words_of(text)[:1]) & WH_WORDS))
     ):
         if current != FAQ_INTENT:
             message.set(CLASSIFIED_AS, current, add_to_output=True)

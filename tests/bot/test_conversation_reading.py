@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation_reading import conversation_reading, passage_naming, topic_ids_named
+from bot.conversation_reading import conversation_reading, passage_naming, topic_ids_named, words_of
 from bot.extract import extract
 from bot.knowledge import knowledge_base
 
@@ -246,3 +246,23 @@ def test_a_you_for_anyone_is_no_question_to_the_assistant() -> None:
 )
 def test_the_content_of_a_short_message_is_what_it_names(text: str, words: list[str]) -> None:
     assert READING.content_words(text) == words
+
+
+def test_text_speak_is_read_as_the_words_meant() -> None:
+    assert words_of("how 2 stop em") == ["how", "to", "stop", "them"]
+    assert words_of("tests 4 it") == ["tests", "for", "it"]
+    # A digit that counts stays a digit.
+    assert words_of("i drink 4 coffees") == ["i", "drink", "4", "coffees"]
+    assert words_of("2 weeks b4 i go") == ["2", "weeks", "before", "i", "go"]
+    assert READING.follow_up_aspect("how 2 stop em") == "treatment"
+
+
+def test_what_the_answer_just_given_leads_to_is_asked_of_it() -> None:
+    assert READING.led_to("can it turn into als?") == ["als"]
+    assert READING.led_to("so it wont become ms") == ["ms"]
+    assert READING.led_to("is it dangerous?") == []
+
+
+def test_the_one_you_mentioned_names_its_kind_after_it() -> None:
+    assert READING.kind_words("the one you mentioned about minerals") == ["minerals"]
+    assert READING.kind_words("the runner example, what was going on there") == ["runner"]
