@@ -38,7 +38,10 @@ from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 SUGGESTION_COUNT = 3
 # Intents that the NLU replaces for a short question naming a subject the retrieval places (components/nlu/
 # deterministic_intents.py): after an answer it asks about that subject; with none before it, they stand.
-ASKS_ABOUT_A_SUBJECT = frozenset({"help", "ask_question"})
+ASKS_ABOUT_A_SUBJECT = frozenset({"help", "ask_question", "acknowledge", "greet", "thank", "nlu_fallback"})
+# A yes or a no stands, unless the message opens with the subject it asks about ("yoga ok?"): "yes, is
+# it private?" answers a question first.
+ASKS_ABOUT_A_SUBJECT_FIRST = frozenset({"affirm", "deny"})
 RULES = Path(__file__).resolve().parent.parent / "data" / "rules"
 # Set by the NLU (components/nlu/deterministic_intents.py) where a follow-up replaced the classifier's intent.
 CLASSIFIED_AS = "classified_as"
@@ -200,7 +203,8 @@ class ActionAnswerFaq(Action):
             return answer_topic(dispatcher, kb, followed)
         classified_as = str(tracker.latest_message.get(CLASSIFIED_AS) or "")
         instead = rule_action_for(classified_as)
-        if classified_as in ASKS_ABOUT_A_SUBJECT and answered_just_before(tracker):
+        asked_about_a_subject = classified_as in ASKS_ABOUT_A_SUBJECT | ASKS_ABOUT_A_SUBJECT_FIRST
+        if asked_about_a_subject and answered_just_before(tracker):
             instead = None  # "what other infections do this?" right after an answer asks about its subject
         if followed is None and instead:
             # Read as a follow-up, but there is no answer just before to follow up: what the classifier

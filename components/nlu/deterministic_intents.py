@@ -22,7 +22,7 @@ from rasa.nlu.constants import RESPONSE_SELECTOR_PREDICTION_KEY, RESPONSE_SELECT
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.faq import ASKS_ABOUT_A_SUBJECT
+from actions.faq import ASKS_ABOUT_A_SUBJECT, ASKS_ABOUT_A_SUBJECT_FIRST
 from actions.safety import INTENT_CONCERNS, SAFETY_READING
 from bot import safety
 from bot.commands import command_in
@@ -154,13 +154,22 @@ def _read_in_conversation(message: Message, text: str) -> None:
             message.set(CLASSIFIED_AS, current, add_to_output=True)
         _override_intent(message, FAQ_INTENT)
     elif (
-        current in ASKS_ABOUT_A_SUBJECT
+        (
+            current in ASKS_ABOUT_A_SUBJECT
+            or (current in ASKS_ABOUT_A_SUBJECT_FIRST and _opens_with_a_subject(text))
+        )
         and reading.asks(text)
         and reading.subjects_named(text)
         and _topic_confidence(message) >= MIN_SUBJECT_TOPIC_CONFIDENCE
     ):
         message.set(CLASSIFIED_AS, current, add_to_output=True)
         _override_intent(message, FAQ_INTENT)
+
+
+def _opens_with_a_subject(text: str) -> bool:
+    """"yoga ok?" opens with what it asks about; "yes, is it private?" with a yes."""
+    words = words_of(text)
+    return bool(words) and words[0] in conversation_reading().subject_words
 
 
 def _topic_confidence(message: Message) -> float:

@@ -91,3 +91,8 @@ def test_words_that_only_look_like_a_reminder_are_left_to_the_classifier(text: s
 
 def test_an_emergency_still_comes_before_stop_reminders() -> None:
     assert parsed("stop reminders, i can't breathe").get(INTENT)["name"] == "emergency"
+
+
+def test_a_yes_or_no_stands_unless_the_message_opens_with_its_subject() -> None:
+    assert parsed_with_topic("yoga ok?", "affirm", 0.78).get(INTENT)["name"] == "faq"
+    assert parsed_with_topic("yes, is magnesium safe?", "affirm", 0.8).get(INTENT)["name"] == "affirm"
