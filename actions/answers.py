@@ -78,7 +78,7 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     named = reading.subjects_named(text)
     moving_away = reading.moves_away(text) or bool(named and not _questions_speak_of(last, named))
     now = _topic_scores(tracker.latest_message)
-    before = _topic_scores(previous_user_message(tracker))
+    before = _topic_scores(message_asking_about(tracker, last))
     if moving_away and last in knowledge_base().topics:
         for related in knowledge_base().topics[last].related:
             if related in now:
@@ -177,6 +177,31 @@ def previous_user_message(tracker: Tracker) -> Dict[str, Any]:
             return event.get("parse_data") or {}
         seen_latest = True
     return {}
+
+
+# How many of the person's messages back the one that asked about the topic just answered is looked for.
+ASKED_ABOUT_LOOKBACK = 3
+
+
+def message_asking_about(tracker: Tracker, topic_id: str) -> Dict[str, Any]:
+    """What the NLU made of the person's latest message before this one whose own best topic is `topic_id`
+    (within ASKED_ABOUT_LOOKBACK messages), else of the message just before: after "why do people twitch
+    after hard training?" and "where on the body?", the first says what the conversation is about."""
+    seen_latest, looked = False, 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if not seen_latest:
+            seen_latest = True
+            continue
+        parse = event.get("parse_data") or {}
+        scores = _topic_scores(parse)
+        if scores and max(scores, key=lambda topic: scores[topic]) == topic_id:
+            return parse
+        looked += 1
+        if looked >= ASKED_ABOUT_LOOKBACK:
+            break
+    return previous_user_message(tracker)
 
 
 def unclear_follow_up_topic(

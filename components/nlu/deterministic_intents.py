@@ -68,6 +68,9 @@ CLASSIFIED_AS = "classified_as"
 MEDICAL_OUT_OF_SCOPE_INTENT = CONCERN_INTENTS[safety.MEDICAL_OUT_OF_SCOPE]
 # A follow-up the classifier took for a description ("does it damage the muscles?", "and the eyelid one?").
 CHECK_IN_STARTS = {"describe_symptoms", "check_symptoms"}
+# What the classifier reads as the person telling something: a follow-up that tells nothing of them ("what
+# about family history?") is a question.
+READ_AS_TELLING = CHECK_IN_STARTS | {"inform"}
 DIARY_HOW_LONG = "diary_how_long"
 STOP_INTENT = "stop"
 # Intents whose actions hear fear themselves before they answer: the classifier's reading stands.
@@ -144,7 +147,7 @@ def _read_in_conversation(message: Message, text: str) -> None:
             _override_intent(message, DESCRIBE_INTENT)
     elif (aspect or reading.switches_subject(text)) and (
         current in (MORE_MAY_REPLACE if aspect == MORE else FOLLOW_UP_MAY_REPLACE)
-        or (current in CHECK_IN_STARTS and (not _tells_anything(message) or _asks_about_it(reading, text)))
+        or (current in READ_AS_TELLING and (not _tells_anything(message) or _asks_about_it(reading, text)))
         # "how long till it settles?" is about the answer; "how long have I had this?" about the diary.
         or (current == DIARY_HOW_LONG and not reading.speaks_of_themselves(text))
         # "how 2 stop em" asks how; "stop" alone is the request to stop.

@@ -266,3 +266,12 @@ def test_what_the_answer_just_given_leads_to_is_asked_of_it() -> None:
 def test_the_one_you_mentioned_names_its_kind_after_it() -> None:
     assert READING.kind_words("the one you mentioned about minerals") == ["minerals"]
     assert READING.kind_words("the runner example, what was going on there") == ["runner"]
+
+
+@pytest.mark.parametrize(
+    "text, aspect",
+    [("and are most of them harmless, then?", "danger"), ("how do i prevent it", "treatment"),
+     ("any tips?", "treatment"), ("what makes it worse", "causes"), ("what percentage get it", "how_common")],
+)
+def test_more_ways_of_asking_each_kind(text: str, aspect: str) -> None:
+    assert READING.follow_up_aspect(text) == aspect
