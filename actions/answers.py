@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.buttons import FAQ_INTENT, topic_buttons
-from bot.conversation_reading import MORE, conversation_reading, words_of
+from bot.conversation_reading import MORE, conversation_reading, singular, words_of
 from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import KnowledgeBase, Topic, knowledge_base
 from bot.text_classifier import RankedLabel, rank_in_context
@@ -123,14 +123,18 @@ def _about_its_subject(ranked: List[RankedLabel], text: str, last: str) -> Ranke
     """The first of the ranked topics, unless it is the general answer to the kind of question the message
     shows ("how long does it last after a workout?": how long twitching lasts) while the message names a
     subject of its own and the follow-up table does not send that kind there after the answer just given:
-    the general answers are for twitching in general, so the first topic after them."""
+    the general answers are for twitching in general, so the first topic after them, as sure as it is among
+    the topics left."""
     reading = conversation_reading()
     general = {
         topic
         for topic, aspect in reading.general_topics_shown(text).items()
         if topic != last and reading.answering_topic(aspect, last) != topic
     }
-    return next((entry for entry in ranked if entry.label not in general), ranked[0])
+    left = [entry for entry in ranked if entry.label not in general]
+    if not left or len(left) == len(ranked):
+        return left[0] if left else ranked[0]
+    return RankedLabel(left[0].label, left[0].confidence / sum(entry.confidence for entry in left))
 
 
 def _questions_speak_of(topic_id: str, subject: List[str]) -> bool:
@@ -139,8 +143,8 @@ def _questions_speak_of(topic_id: str, subject: List[str]) -> bool:
     topic = knowledge_base().topic(topic_id)
     if topic is None:
         return False
-    asked = {word for question in (topic.title, *topic.examples) for word in words_of(question)}
-    return any(word in asked or word.removesuffix("s") in asked for word in subject)
+    asked = {singular(word) for question in (topic.title, *topic.examples) for word in words_of(question)}
+    return any(singular(word) in asked for word in subject)
 
 
 def _answer_speaks_of(topic_id: str, subject: List[str], every: bool = True) -> bool:

@@ -452,19 +452,19 @@ def passage_naming(answer: str, kind: List[str]) -> Optional[str]:
     """The sentence of an answer, or the clause of a long one, that names the kind ("sleep" in the answer
     about the kinds of myoclonus: "Sleep myoclonus happens as you drift off..."); None when none does. A
     plural names its singular too ("eyelid", "eyelids")."""
-    wanted = {_singular(word) for word in kind if len(word) > 2}
+    wanted = {singular(word) for word in kind if len(word) > 2}
     if not wanted:
         return None
     for sentence in _SENTENCE_END.split(answer):
         long = len(words_of(sentence)) > LONG_SENTENCE_WORDS
         parts = re.split(r"[,;:]\s+", sentence) if long else [sentence]
         for part in parts:
-            if wanted & {_singular(word) for word in words_of(part)}:
+            if wanted & {singular(word) for word in words_of(part)}:
                 return part.strip()
     return None
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     """"babies" -> "baby", "eyelids" -> "eyelid"; "stiffness" stays."""
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"

@@ -199,8 +199,12 @@ def test_a_follow_up_is_read_together_with_the_message_before_it() -> None:
     [message] = run(ActionAnswerFaq(), tracker).messages
     assert message["text"].startswith(KB.topics["myoclonus_diagnosis_treatment"].answer)
     # Without the earlier message's scores (a button was pressed), the message's own ranking, leaning on the
-    # topic just answered, decides.
+    # topic just answered, decides: myoclonus. As a switch right after the general answer about tests, it
+    # carries that kind of question on: myoclonus's tests.
     tracker.events[0]["parse_data"] = {}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["myoclonus_diagnosis_treatment"].answer)
+    tracker.latest_message["text"] = "sudden jerks?"  # no switch: nothing carried
     [message] = run(ActionAnswerFaq(), tracker).messages
     assert message["text"].startswith(KB.topics["myoclonus"].answer)
 
