@@ -109,14 +109,22 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
 
 def kind_named(latest_message: Dict[str, Any], last: str) -> Optional[Tuple[str, float]]:
     """For "and the sleep one?" right after an answer that named that kind, the topic about it and how
-    sure the retrieval was (components/nlu/text_classifiers.py, KINDS_NAMED); None otherwise."""
+    sure the retrieval was (components/nlu/text_classifiers.py, KINDS_NAMED), or that answer itself when no
+    other topic is about it; None when the answer named no such kind."""
     named = latest_message.get(KINDS_NAMED)
     entry = named.get(last) if isinstance(named, dict) else None
     if not isinstance(entry, dict):
         return None
     topic_id = topic_id_of(str(entry.get("topic") or ""))
     confidence = float(entry.get("confidence") or 0.0)
-    return (topic_id, confidence) if topic_id and confidence >= MIN_TOPIC_CONFIDENCE else None
+    if topic_id and confidence >= MIN_TOPIC_CONFIDENCE:
+        return topic_id, confidence
+    # No other topic is about it ("the noise one" after the kinds of myoclonus): the answer that named it is
+    # the one to give again, unless the message asks of something more ("what diseases hit the lower ones").
+    reading = conversation_reading()
+    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    kind = set(reading.kind_words(text))
+    return None if any(word not in kind for word in reading.subjects_named(text)) else (last, 1.0)
 
 
 def _about_its_subject(ranked: List[RankedLabel], text: str, last: str) -> RankedLabel:

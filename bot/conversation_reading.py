@@ -286,7 +286,19 @@ class ConversationReading:
             for end in range(start + 2, min(start + 5, len(words) + 1)):
                 if end < len(words) and words[end] in self.kind_refs:
                     return [w for w in words[start + 1 : end] if w not in ignored]
-        return []
+        # "and the runner?", "what about the big jerks": a switch to something the answer may have named.
+        joined = " ".join(words)
+        switch = self.switches.match(joined)
+        after = words_of(joined[switch.end() :]) if switch else []
+        if switch and switch.group(0).endswith(" the"):
+            named = after
+        elif after[:1] == ["the"]:
+            named = after[1:]
+        else:
+            return []
+        rest = [w for w in named if w not in ignored]
+        # "and the runner?"; "and the jerks when nodding off?" asks more than which one.
+        return rest if len(rest) == 1 else []
 
     def subject_text(self, text: str) -> Optional[str]:
         """For a short message that moves to a subject ("what about magnesium specifically?", "tell me more
@@ -411,7 +423,8 @@ class ConversationReading:
     # Two questions ----------------------------------------------------------------------------------
     def question_parts(self, text: str) -> List[str]:
         """The questions a message asks, in order: sentences ending in "?" and questions joined by "and
-        what", "and how"...; a part of fewer than `min_question_words` words joins the one before."""
+        what", "and how"...; a part of fewer than `min_question_words` words joins the one before, or, first,
+        the one after ("months?? is that normal" is one question)."""
         pieces: List[str] = []
         for sentence in re.split(r"(?<=[?.!])\s+|\n+", text):
             sentence = sentence.strip()
@@ -422,15 +435,20 @@ class ConversationReading:
                 pieces.append(sentence[start : match.start()])
                 start = match.start() + len(match.group(0).split()[0])  # keep "what", drop "and"
             pieces.append(sentence[start:])
-        parts: List[str] = []
+        parts: List[Tuple[str, bool]] = []  # each part, and whether it asks
         for piece in (p.strip(" ,;") for p in pieces):
             if not piece:
                 continue
-            if parts and len(words_of(piece)) < self.min_question_words:
-                parts[-1] = f"{parts[-1]} {piece}"
+            asked = piece.rstrip().endswith("?") or self.asks(piece)
+            if parts and (
+                len(words_of(piece)) < self.min_question_words
+                # a short opening joins what follows it
+                or (len(parts) == 1 and len(words_of(parts[0][0])) < self.min_question_words)
+            ):
+                parts[-1] = (f"{parts[-1][0]} {piece}", parts[-1][1] or asked)
             else:
-                parts.append(piece)
-        return [part for part in parts if part.rstrip().endswith("?") or self.asks(part)]
+                parts.append((piece, asked))
+        return [part for part, asked in parts if asked]
 
     def asks(self, part: str) -> bool:
         """A question: it starts with a question word, ends with "?", or has one after a comma ("i was told

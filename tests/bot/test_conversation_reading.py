@@ -275,3 +275,19 @@ def test_the_one_you_mentioned_names_its_kind_after_it() -> None:
 )
 def test_more_ways_of_asking_each_kind(text: str, aspect: str) -> None:
     assert READING.follow_up_aspect(text) == aspect
+
+
+def test_whether_it_needs_treating_is_not_how_to_treat_it() -> None:
+    assert READING.follow_up_aspect("does it need any treatment") == "needs_treatment"
+    assert READING.answering_topic("needs_treatment", "twitching_at_rest") == "twitching_at_rest"
+    assert READING.follow_up_aspect("how do i calm it down then") == "treatment"
+
+
+def test_a_short_opening_joins_the_question_after_it() -> None:
+    assert READING.question_parts("months?? is that normal") == ["months?? is that normal"]
+
+
+def test_a_switch_to_one_thing_the_answer_named_is_a_kind() -> None:
+    assert READING.kind_words("and the runner?") == ["runner"]
+    assert READING.kind_words("and the jerks when nodding off?") == []
+    assert READING.kind_words("and potassium?") == []
