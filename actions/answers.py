@@ -72,11 +72,13 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     # answer never speaks of ("could the gym be why?" after the answer about twitching at rest): that topic
     # then counts only for what this message says. A switch the retrieval cannot place stays on an answer
     # that speaks of its subject ("and a tremor?" after the one telling twitches and tremors apart).
-    kind = kind_named(tracker.latest_message, last)
+    kind = kind_named(tracker.latest_message, recent_topics(tracker))
     if kind is not None:
         return kind
     named = reading.subjects_named(text)
-    moving_away = reading.moves_away(text) or bool(named and not _questions_speak_of(last, named))
+    moving_away = reading.moves_away(text) or bool(
+        named and (not _questions_speak_of(last, named) or reading.asks_for_others(text))
+    )
     now = _topic_scores(tracker.latest_message)
     before = _topic_scores(message_asking_about(tracker, last))
     if moving_away and last in knowledge_base().topics:
@@ -107,7 +109,35 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     return best_id, scores[best_id]
 
 
-def kind_named(latest_message: Dict[str, Any], last: str) -> Optional[Tuple[str, float]]:
+# How many of the topics answered last are looked at for the kind a message names ("the noise one" after
+# "and the sleep one?" is about the kinds of myoclonus, answered the turn before).
+KIND_LOOKBACK = 2
+
+
+def recent_topics(tracker: Tracker) -> List[str]:
+    """The topics answered, most recent first, each once, at most KIND_LOOKBACK."""
+    topics: List[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == LAST_TOPIC_SLOT and event.get("value"):
+            if event["value"] not in topics:
+                topics.append(str(event["value"]))
+            if len(topics) >= KIND_LOOKBACK:
+                break
+    return topics
+
+
+def kind_named(latest_message: Dict[str, Any], answered: List[str]) -> Optional[Tuple[str, float]]:
+    """The kind named after the first of the `answered` topics (most recent first) whose answer named it."""
+    named = latest_message.get(KINDS_NAMED)
+    if not isinstance(named, dict):
+        return None
+    for topic in answered:
+        if topic in named:
+            return _kind_named_after(latest_message, topic)
+    return None
+
+
+def _kind_named_after(latest_message: Dict[str, Any], last: str) -> Optional[Tuple[str, float]]:
     """For "and the sleep one?" right after an answer that named that kind, the topic about it and how
     sure the retrieval was (components/nlu/text_classifiers.py, KINDS_NAMED), or that answer itself when no
     other topic is about it; None when the answer named no such kind."""
@@ -191,8 +221,9 @@ def previous_user_message(tracker: Tracker) -> Dict[str, Any]:
     return {}
 
 
-# How many of the person's messages back the one that asked about the topic just answered is looked for.
-ASKED_ABOUT_LOOKBACK = 3
+# How many of the person's messages back the one that asked about the topic just answered is looked for
+# (the action server is sent the last three turns: components/rasa_layer/action_server.py, TURNS_SENT).
+ASKED_ABOUT_LOOKBACK = 2
 
 
 def message_asking_about(tracker: Tracker, topic_id: str) -> Dict[str, Any]:

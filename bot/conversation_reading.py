@@ -105,6 +105,7 @@ class ConversationReading:
     kind_words_weight: float = 0.0
     leads_to: Optional[re.Pattern[str]] = None
     mentioning: FrozenSet[str] = frozenset()
+    others: Optional[re.Pattern[str]] = None
     subject_max_topics: int = 3
     subject_min_uses: int = 3
     # Filled from the knowledge base when loaded (`with_vocabulary`): every word its questions use, and
@@ -246,6 +247,10 @@ class ConversationReading:
         if lead:
             return self.subject_text(text) is not None
         return any(word not in self.aspect_words for word in self.switched_to(text))
+
+    def asks_for_others(self, text: str) -> bool:
+        """"what other meds can do this?", "anything besides magnesium?": another of the kind answered."""
+        return self.others is not None and bool(self.others.search(" ".join(words_of(text))))
 
     def subjects_named(self, text: str) -> List[str]:
         """The words of a short message that name a subject ("gym" in "could the gym be why?")."""
@@ -533,6 +538,7 @@ def _load(path: Path) -> ConversationReading:
         kind_words_weight=float(follow.get("kind_words_weight", 0.0)),
         leads_to=_phrase_pattern(follow["leads_to"]),
         mentioning=frozenset(str(w).lower() for w in follow.get("mentioning") or ()),
+        others=_phrase_pattern(follow["others"]),
     )
 
 

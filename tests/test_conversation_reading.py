@@ -40,10 +40,10 @@ EMERGENCY = "call your emergency number"
 # The figures issue 16 asks for.
 MIN_ROUTING = 0.95
 MIN_FOLLOW_UPS = 0.90
-# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; it stays at 0.883 there (measured 2026-12-04 with
+# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; it stays at 0.889 there (measured 2026-12-04 with
 # the reading of the sixth development set's changes; the seventh, written blind, scored 0.863), so the issue
 # stays open. Until it is reached, this floor, just under the figure, keeps what works from getting worse.
-FOLLOW_UPS_FLOOR = 0.88
+FOLLOW_UPS_FLOOR = 0.885
 
 
 def training_texts() -> set[str]:

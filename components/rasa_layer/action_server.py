@@ -127,7 +127,9 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
     raise error
 
 
-TURNS_SENT = 2  # the latest message's turn and the one before
+# The latest message's turn and the two before: a follow-up is read with the answers and questions just
+# before it ("the noise one" after "and the sleep one?" names a kind of the answer before that one).
+TURNS_SENT = 3
 
 
 def recent_events(tracker: DialogueStateTracker, turns: int = TURNS_SENT) -> List[Event]:

@@ -291,3 +291,9 @@ def test_a_switch_to_one_thing_the_answer_named_is_a_kind() -> None:
     assert READING.kind_words("and the runner?") == ["runner"]
     assert READING.kind_words("and the jerks when nodding off?") == []
     assert READING.kind_words("and potassium?") == []
+
+
+def test_asking_for_others_of_the_kind_is_told() -> None:
+    assert READING.asks_for_others("any other meds that do this")
+    assert READING.asks_for_others("anything besides magnesium?")
+    assert not READING.asks_for_others("what meds can do this")

@@ -123,7 +123,7 @@ def a_check_in_conversation(turns: int) -> DialogueStateTracker:
     return DialogueStateTracker.from_events("someone", events, domain.slots)
 
 
-def test_the_action_server_is_sent_what_rasa_sends_with_the_last_two_turns_of_events() -> None:
+def test_the_action_server_is_sent_what_rasa_sends_with_the_last_three_turns_of_events() -> None:
     tracker, domain = a_check_in_conversation(30), Domain.load("domain.yml")
     action = RemoteAction("validate_check_in_form", EndpointConfig("http://localhost:5055/webhook"))
     ours, theirs = action_call(action, tracker, domain), rasa_action_call(action, tracker, domain)
@@ -131,7 +131,7 @@ def test_the_action_server_is_sent_what_rasa_sends_with_the_last_two_turns_of_ev
     assert {**ours["tracker"], "events": None} == {**theirs["tracker"], "events": None}
     sent = ours["tracker"]["events"]
     assert sent == theirs["tracker"]["events"][-len(sent) :]
-    assert [e["text"] for e in sent if e["event"] == "user"] == ["answer 28", "answer 29"]
+    assert [e["text"] for e in sent if e["event"] == "user"] == ["answer 27", "answer 28", "answer 29"]
 
 
 def test_a_short_conversation_is_sent_whole() -> None:
