@@ -176,13 +176,13 @@ def _about_its_subject(ranked: List[RankedLabel], text: str, last: str) -> Ranke
 
 
 def _questions_speak_of(topic_id: str, subject: List[str]) -> bool:
-    """The topic's own questions (its title and examples) use one of the subject's words: "gym" is no
+    """The topic's own questions (its title and examples) use every word of the subject: "gym" is no
     subject of the answer about twitching at rest, which mentions exercise only in passing."""
     topic = knowledge_base().topic(topic_id)
     if topic is None:
         return False
     asked = {singular(word) for question in (topic.title, *topic.examples) for word in words_of(question)}
-    return any(singular(word) in asked for word in subject)
+    return all(singular(word) in asked for word in subject)
 
 
 def _answer_speaks_of(topic_id: str, subject: List[str], every: bool = True) -> bool:
