@@ -203,7 +203,7 @@ class ActionAnswerFaq(Action):
             return answer_topic(dispatcher, kb, followed)
         classified_as = str(tracker.latest_message.get(CLASSIFIED_AS) or "")
         instead = rule_action_for(classified_as)
-        asked_about_a_subject = classified_as in ASKS_ABOUT_A_SUBJECT | ASKS_ABOUT_A_SUBJECT_FIRST
+        asked_about_a_subject = classified_as in ASKS_ABOUT_A_SUBJECT | ASKS_ABOUT_A_SUBJECT_FIRST | {"stop"}
         if asked_about_a_subject and answered_just_before(tracker):
             instead = None  # "what other infections do this?" right after an answer asks about its subject
         if followed is None and instead:

@@ -150,11 +150,15 @@ def _read_in_conversation(message: Message, text: str) -> None:
         or (current in READ_AS_TELLING and (not _tells_anything(message) or _asks_about_it(reading, text)))
         # "how long till it settles?" is about the answer; "how long have I had this?" about the diary.
         or (current == DIARY_HOW_LONG and not reading.speaks_of_themselves(text))
-        # "how 2 stop em" asks how; "stop" alone is the request to stop.
-        or (current == STOP_INTENT and bool(set(words_of(text)[:1]) & WH_WORDS))
+        # "how 2 stop em" asks about the twitching; "stop" and "can you stop?" are the request to stop.
+        or (current == STOP_INTENT and _asks_about_stopping(reading, text))
     ):
         if current != FAQ_INTENT:
             message.set(CLASSIFIED_AS, current, add_to_output=True)
+        _override_intent(message, FAQ_INTENT)
+    elif current == STOP_INTENT and _asks_about_stopping(reading, text) and reading.subjects_named(text):
+        # "will it stop if i quit?": about the twitching and what the person might give up.
+        message.set(CLASSIFIED_AS, current, add_to_output=True)
         _override_intent(message, FAQ_INTENT)
     elif (
         (
@@ -179,6 +183,14 @@ def _topic_confidence(message: Message) -> float:
     """How sure the FAQ retrieval is of its topic for the message (components/nlu/text_classifiers.py)."""
     selection = (message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(FAQ_INTENT) or {}
     return float((selection.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+
+
+def _asks_about_stopping(reading: ConversationReading, text: str) -> bool:
+    words = words_of(text)
+    if not words or set(words) & (reading.addressed_to_us | {"we", "us", "lets", "let's"}):
+        return False
+    points_back = bool(set(words) & reading.refers_back)
+    return words[0] in WH_WORDS or (words[0] in reading.question_words and points_back)
 
 
 def _asks_about_it(reading: ConversationReading, text: str) -> bool:

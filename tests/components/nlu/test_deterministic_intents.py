@@ -96,3 +96,12 @@ def test_an_emergency_still_comes_before_stop_reminders() -> None:
 def test_a_yes_or_no_stands_unless_the_message_opens_with_its_subject() -> None:
     assert parsed_with_topic("yoga ok?", "affirm", 0.78).get(INTENT)["name"] == "faq"
     assert parsed_with_topic("yes, is magnesium safe?", "affirm", 0.8).get(INTENT)["name"] == "affirm"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("how 2 stop em", "faq"), ("will it stop if i quit", "faq"), ("can you stop?", "stop"),
+     ("can we stop now", "stop")],
+)
+def test_a_question_about_stopping_the_twitching_is_no_request_to_stop(text: str, intent: str) -> None:
+    assert parsed(text, intent="stop").get(INTENT)["name"] == intent
