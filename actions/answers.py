@@ -325,6 +325,10 @@ def send_topic(dispatcher: CollectingDispatcher, topic_id: str) -> Optional[str]
     return topic.id
 
 
+# A message of at most this many words naming a topic by its name is about that topic ("magnesium then?").
+BARE_WORDS = 2
+
+
 def carried_over(tracker: Tracker, kb: KnowledgeBase, topic: Topic) -> Topic:
     """For a switch right after an answer ("and for myoclonus?" after the answer about doctors' tests), the
     same kind of question about the topic switched to: myoclonus's tests are in the topic on diagnosing and
@@ -386,9 +390,11 @@ def follow_up_topic(tracker: Tracker, kb: KnowledgeBase, after: Optional[str] = 
             named = _topic_named(kb, subject) if subject else None
             if named is not None:
                 return carried_over(tracker, kb, named)
-        # "tell me more about magnesium", "magnesium?": a topic named by its own name.
+        # "tell me more about magnesium", "magnesium?": a topic named by its own name, and nothing else
+        # ("what has magnesium in it?" asks about its foods).
         subject = reading.content_words(text)
-        named = kb.topics.get("_".join(subject)) if subject else None
+        bare = len(words_of(text)) <= BARE_WORDS or reading.subject_leads.match(" ".join(words_of(text)))
+        named = kb.topics.get("_".join(subject)) if subject and bare else None
         if named is not None:
             return named
     last = after or tracker.get_slot(LAST_TOPIC_SLOT)
