@@ -131,20 +131,16 @@ def kind_named(latest_message: Dict[str, Any], answered: List[str]) -> Optional[
     named = latest_message.get(KINDS_NAMED)
     if not isinstance(named, dict):
         return None
-    for topic in answered:
-        if topic in named:
-            return _kind_named_after(latest_message, topic)
-    return None
+    last = next((topic for topic in answered if isinstance(named.get(topic), dict)), None)
+    return None if last is None else _kind_named_after(latest_message, last, named[last])
 
 
-def _kind_named_after(latest_message: Dict[str, Any], last: str) -> Optional[Tuple[str, float]]:
-    """For "and the sleep one?" right after an answer that named that kind, the topic about it and how
-    sure the retrieval was (components/nlu/text_classifiers.py, KINDS_NAMED), or that answer itself when no
-    other topic is about it; None when the answer named no such kind."""
-    named = latest_message.get(KINDS_NAMED)
-    entry = named.get(last) if isinstance(named, dict) else None
-    if not isinstance(entry, dict):
-        return None
+def _kind_named_after(
+    latest_message: Dict[str, Any], last: str, entry: Dict[str, Any]
+) -> Optional[Tuple[str, float]]:
+    """For "and the sleep one?" after an answer that named that kind, the topic about it and how sure the
+    retrieval was (components/nlu/text_classifiers.py, KINDS_NAMED), or that answer itself when no other
+    topic is about it."""
     topic_id = topic_id_of(str(entry.get("topic") or ""))
     confidence = float(entry.get("confidence") or 0.0)
     if topic_id and confidence >= MIN_TOPIC_CONFIDENCE:
@@ -170,8 +166,8 @@ def _about_its_subject(ranked: List[RankedLabel], text: str, last: str) -> Ranke
         if topic != last and reading.answering_topic(aspect, last) != topic
     }
     left = [entry for entry in ranked if entry.label not in general]
-    if not left or len(left) == len(ranked):
-        return left[0] if left else ranked[0]
+    if not left:
+        return ranked[0]
     return RankedLabel(left[0].label, left[0].confidence / sum(entry.confidence for entry in left))
 
 
@@ -325,10 +321,6 @@ def send_topic(dispatcher: CollectingDispatcher, topic_id: str) -> Optional[str]
     return topic.id
 
 
-# A message of at most this many words naming a topic by its name is about that topic ("magnesium then?").
-BARE_WORDS = 2
-
-
 def carried_over(tracker: Tracker, kb: KnowledgeBase, topic: Topic) -> Topic:
     """For a switch right after an answer ("and for myoclonus?" after the answer about doctors' tests), the
     same kind of question about the topic switched to: myoclonus's tests are in the topic on diagnosing and
@@ -372,6 +364,10 @@ def last_topic_answered(tracker: Tracker) -> Optional[str]:
     """The topic answered by the assistant's turn just before this message, if it answered one."""
     last = tracker.get_slot(LAST_TOPIC_SLOT)
     return str(last) if last and answered_just_before(tracker) else None
+
+
+# A message of at most this many words naming a topic by its name is about that topic ("magnesium then?").
+BARE_WORDS = 2
 
 
 def follow_up_topic(tracker: Tracker, kb: KnowledgeBase, after: Optional[str] = None) -> Optional[Topic]:

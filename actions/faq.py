@@ -42,6 +42,11 @@ ASKS_ABOUT_A_SUBJECT = frozenset({"help", "ask_question", "acknowledge", "greet"
 # A yes or a no stands, unless the message opens with the subject it asks about ("yoga ok?"): "yes, is
 # it private?" answers a question first.
 ASKS_ABOUT_A_SUBJECT_FIRST = frozenset({"affirm", "deny"})
+# "will it stop if i quit?", which the classifier took for the request to stop (components/nlu/
+# deterministic_intents.py): after an answer, asked of it.
+ASKS_ABOUT_STOPPING = frozenset({"stop"})
+# What the NLU replaced for a question that, after an answer, is asked of that answer.
+ASKED_OF_THE_ANSWER = ASKS_ABOUT_A_SUBJECT | ASKS_ABOUT_A_SUBJECT_FIRST | ASKS_ABOUT_STOPPING
 RULES = Path(__file__).resolve().parent.parent / "data" / "rules"
 # Set by the NLU (components/nlu/deterministic_intents.py) where a follow-up replaced the classifier's intent.
 CLASSIFIED_AS = "classified_as"
@@ -203,8 +208,7 @@ class ActionAnswerFaq(Action):
             return answer_topic(dispatcher, kb, followed)
         classified_as = str(tracker.latest_message.get(CLASSIFIED_AS) or "")
         instead = rule_action_for(classified_as)
-        asked_about_a_subject = classified_as in ASKS_ABOUT_A_SUBJECT | ASKS_ABOUT_A_SUBJECT_FIRST | {"stop"}
-        if asked_about_a_subject and answered_just_before(tracker):
+        if classified_as in ASKED_OF_THE_ANSWER and answered_just_before(tracker):
             instead = None  # "what other infections do this?" right after an answer asks about its subject
         if followed is None and instead:
             # Read as a follow-up, but there is no answer just before to follow up: what the classifier

@@ -406,3 +406,50 @@ def test_a_follow_up_to_the_reply_about_a_child_is_still_about_the_child() -> No
     )
     [message] = run(ActionAnswerFaq(), tracker).messages
     assert message["text"].startswith(KB.topics["when_to_see_doctor"].answer)
+
+
+def tracker_after_two_answers(first: str, second: str, text: str) -> Tracker:
+    """Two answers given (`first`, then `second`), and `text` just said."""
+    tracker = tracker_after(text, intent="faq", topic_ranking=[("upper_lower_motor_neurons", 1.0)])
+    events = [
+        {"event": "user", "text": "an earlier question"},
+        {"event": "slot", "name": "last_topic", "value": first},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "a follow-up"},
+        {"event": "slot", "name": "last_topic", "value": second},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+    return Tracker("someone", {"last_topic": second}, tracker.latest_message, events, False, None, {},
+                   "action_listen")
+
+
+def test_a_kind_named_in_the_answer_before_the_last_is_found_there() -> None:
+    """"and the runner?" after the overview of causes and then the answer about acid tablets: the runner was
+    in the overview, and the topic about that passage (dehydration) answers."""
+    tracker = tracker_after_two_answers("causes_overview", "ppi_magnesium", "and the runner?")
+    dehydration = {"topic": "faq/dehydration", "confidence": 0.52}
+    tracker.latest_message["kinds_named"] = {"causes_overview": dehydration}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["dehydration"].answer)
+    # A kind no other topic is about: the answer that named it, again.
+    tracker.latest_message["kinds_named"] = {"causes_overview": {"topic": "faq/sleep", "confidence": 0.01}}
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["causes_overview"].answer)
+
+
+def test_what_the_answer_says_a_condition_leads_to_is_asked_of_that_answer() -> None:
+    tracker = tracker_right_after_an_answer("bfs", "can it turn into als", [("als_worry", 0.8)])
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["bfs"].answer)
+
+
+def test_a_bare_topic_name_is_that_topic_and_a_question_about_it_is_not() -> None:
+    bare = tracker_right_after_an_answer("mineral_deficiency", "magnesium?", [("magnesium_foods_forms", 0.8)])
+    [message] = run(ActionAnswerFaq(), bare).messages
+    assert message["text"].startswith(KB.topics["magnesium"].answer)
+    question = tracker_right_after_an_answer(
+        "mineral_deficiency", "what has magnesium in it?", [("magnesium_foods_forms", 0.8)]
+    )
+    [message] = run(ActionAnswerFaq(), question).messages
+    assert message["text"].startswith(KB.topics["magnesium_foods_forms"].answer)
