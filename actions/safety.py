@@ -104,6 +104,8 @@ def answer_concerns(
         elif concern == safety.MEDICINE_CHANGE:
             dispatcher.utter_message(response="utter_medicine_change")
             answered = send_topic(dispatcher, screen.medicine_topic(reading)) or answered
+        elif concern == safety.DOSE and _amount_of_the_answer(latest_message, reading, last_topic):
+            answered = send_topic(dispatcher, str(last_topic)) or answered
         elif concern == safety.DOSE:
             dispatcher.utter_message(response="utter_dose_question")
             for topic_id in _dose_topics(reading, last_topic):
@@ -153,6 +155,18 @@ def _about_the_habit(
     text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
     screened = safety.SafetyReading.from_dict(stored) if isinstance(stored, dict) else safety.screen(text)
     return safety.MEDICINE_CHANGE not in screened
+
+
+def _amount_of_the_answer(
+    latest_message: Dict[str, Any], reading: safety.SafetyReading, last_topic: Optional[str]
+) -> bool:
+    """An amount the classifier alone took for a dose, right after the answer about something that has no
+    dose, in a message naming no medicine or substance: "how many hours should I aim for?" after the answer
+    about sleep asks about sleep."""
+    if reading.medicine_classes or reading.substances:
+        return False
+    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    return safety.safety_screen().asks_an_amount_of(text, last_topic)
 
 
 def _dose_topics(reading: safety.SafetyReading, last_topic: Optional[str]) -> List[str]:

@@ -104,6 +104,8 @@ class SafetyScreen:
     medicine_topics: Mapping[str, str]
     substance_topics: Mapping[str, str]
     habit_topics: frozenset[str] = frozenset()
+    amount_topics: frozenset[str] = frozenset()
+    amount_not_with: re.Pattern[str] | None = None
 
     def screen(self, text: str, last_topic: str | None = None) -> SafetyReading:
         normalised = self.speller.normalise(text)
@@ -128,6 +130,20 @@ class SafetyScreen:
             concerns.append(HEALTH_ANXIETY)
         reading = SafetyReading(tuple(concerns), classes, substances, out_of_scope, refers_back)
         return self.in_light_of(reading, last_topic)
+
+    def asks_an_amount_of(self, text: str, last_topic: str | None) -> bool:
+        """Whether a message naming no medicine, substance or dose asks an amount of what the answer just
+        given was about, when that has no dose (data/safety_screen.yml's `amount_topics`): "how many hours
+        should I aim for?" after the answer about sleep."""
+        if last_topic not in self.amount_topics:
+            return False
+        normalised = self.speller.normalise(text)
+        reading = self.screen(text)
+        if DOSE in reading or reading.medicine_classes or reading.substances:
+            return False
+        if self.medicines.search(normalised):
+            return False
+        return not (self.amount_not_with and self.amount_not_with.search(normalised))
 
     def in_light_of(self, reading: SafetyReading, last_topic: str | None) -> SafetyReading:
         """The reading once the topic answered just before is known: "should I stop them?" after an answer
@@ -251,6 +267,8 @@ def load_screen(path: Path = SCREEN_FILE, lexicon_path: Path = LEXICON_FILE) -> 
         medicine_topics=dict(medicine["topics"]),
         substance_topics={name: entry["topic"] for name, entry in substances.items()},
         habit_topics=frozenset(medicine.get("habit_topics") or ()),
+        amount_topics=frozenset(dose.get("amount_topics") or ()),
+        amount_not_with=compile_phrases([dose["amount_not_with"]]) if dose.get("amount_not_with") else None,
     )
 
 

@@ -129,6 +129,25 @@ def test_a_dose_question_about_a_supplement_right_after_an_answer_is_about_its_s
     assert messages[1]["text"].startswith(KB.topics["mineral_deficiency"].answer)
 
 
+def test_an_amount_of_something_with_no_dose_right_after_its_answer_is_about_that_answer() -> None:
+    """The classifier took "how many hours should i be aiming for?" for a dose question; after the answer
+    about sleep it asks about sleep. A medicine, a substance or taking anything keeps it a dose question."""
+    asked = right_after_an_answer("sleep", "how many hours should i be aiming for", "dose_question")
+    events, messages = run(ActionSafetyAnswer(), asked)
+    assert messages[0]["text"].startswith(KB.topics["sleep"].answer)
+    assert "utter_dose_question" not in responses(messages)
+    assert slot_values(events) == {"last_topic": "sleep"}
+    for text, answered in [
+        ("how many hours between my tablets", "sleep"),
+        ("how many hours apart should i take it", "sleep"),
+        ("how much melatonin then", "sleep"),
+        ("how much should i take", "magnesium"),
+        ("how many hours should i be aiming for", "caffeine"),
+    ]:
+        _, messages = run(ActionSafetyAnswer(), right_after_an_answer(answered, text, "dose_question"))
+        assert responses(messages)[0] == "utter_dose_question", text
+
+
 def test_each_kind_of_medical_question_outside_twitching_gets_its_own_reply() -> None:
     for text, response in [
         ("im 20 weeks pregnant", "utter_medical_out_of_scope_pregnancy"),
