@@ -21,6 +21,7 @@ from actions.answers import (
     asked_questions,
     follow_up_topic,
     last_topic_answered,
+    retrieved_topic,
     retrieved_topic_in_context,
     send_brief_answer,
     unclear_follow_up_topic,
@@ -97,6 +98,10 @@ class ActionStartCheckIn(Action):
             if topic_id not in kb.topics or confidence < MIN_TOPIC_CONFIDENCE:
                 # "...could it be serious?": the general answer to that kind of question, if it shows one.
                 topic_id = general_topic_of_question(tracker.latest_message) or ""
+            if topic_id not in kb.topics and question_leans_on_the_story(tracker.latest_message):
+                # "...a new blood pressure tablet. Could there be a link?": the story's own topic.
+                story, story_confidence = retrieved_topic(tracker.latest_message)
+                topic_id = story if story and story_confidence >= MIN_TOPIC_CONFIDENCE else ""
             if topic_id in kb.topics:
                 send_brief_answer(dispatcher, kb, kb.topics[topic_id])
                 answered.append(SlotSet(LAST_TOPIC_SLOT, topic_id))  # "is it dangerous?" is about it
@@ -252,6 +257,11 @@ class ValidateCheckInForm(FormValidationAction):
         story's), with the check-in resuming after; None when no topic answers it."""
         kb = knowledge_base()
         topic = follow_up_topic(tracker, kb)
+        text = str(tracker.latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+        if topic is None and conversation_reading().names_nothing(text):
+            # "is it dangerous?" after "my eyelid keeps twitching": about what the story told of, before
+            # whatever topic the words alone happen to be nearest.
+            topic = follow_up_topic(tracker, kb, after=story_topic(tracker))
         if topic is None:
             topic_id, confidence = retrieved_topic_in_context(tracker)
             intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -290,6 +300,14 @@ def story_topic(tracker: Tracker) -> Optional[str]:
             confident = float(selection.get("confidence") or 0.0) >= MIN_TOPIC_CONFIDENCE
             return key.split("/", 1)[1] if "/" in key and confident else None
     return None
+
+
+def question_leans_on_the_story(latest_message: Dict[str, Any]) -> bool:
+    """The first question a story asks is a short one that leans on the story ("could there be a link?",
+    "is that why?"), so the whole message says what it is about."""
+    reading = conversation_reading()
+    parts = reading.question_parts(str(latest_message.get("text") or "")[:MAX_TEXT_CHARS])
+    return bool(parts) and reading.is_short(parts[0]) and not reading.switches_subject(parts[0])
 
 
 def general_topic_of_question(latest_message: Dict[str, Any]) -> Optional[str]:
