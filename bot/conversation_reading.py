@@ -99,6 +99,10 @@ class ConversationReading:
     question_openers: FrozenSet[str] = frozenset()
     kind_refs: FrozenSet[str] = frozenset()
     requests: Optional[re.Pattern[str]] = None
+    conditional_openers: FrozenSet[str] = frozenset()
+    definition_asking: Optional[re.Pattern[str]] = None
+    definition_also: FrozenSet[str] = frozenset()
+    defined_terms: Tuple[Tuple[re.Pattern[str], str], ...] = ()
     context_weight: float = 0.0
     last_topic_boost: float = 0.0
     related_boost: float = 0.0
@@ -406,11 +410,26 @@ class ConversationReading:
         return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
 
     def _tells(self, sentence: str) -> bool:
-        """A sentence that tells rather than asks, of the writer ("I lift heavy five days a week.")."""
+        """A sentence that tells rather than asks, of the writer ("I lift heavy five days a week."). "I was
+        wondering why my calf twitches" asks, as "why does my calf twitch" does, and so does "if I quit,
+        will the twitching stop?"."""
         words = words_of(sentence)
         if not words or sentence.rstrip().endswith("?") or self._opens_a_question(words):
             return False
+        unrequested = words_of(self.requests.sub(" ", " ".join(words))) if self.requests else words
+        if not unrequested or self._opens_a_question(unrequested) or self._asks_what_would_happen(words):
+            return False
         return self.speaks_of_themselves(sentence)
+
+    def _asks_what_would_happen(self, words: List[str]) -> bool:
+        """"if i quit cold turkey will the twitching stop": a condition, then a question about it."""
+        if not words or words[0] not in self.conditional_openers:
+            return False
+        leaning = self.refers_back | {"the", "my", "i", "there"}
+        return any(
+            word in self.question_words and following in leaning
+            for word, following in zip(words[2:], words[3:], strict=False)
+        )
 
     def _is_statement(self, sentence: str) -> bool:
         """A sentence that tells rather than asks, and speaks of the writer's twitching."""
@@ -424,6 +443,37 @@ class ConversationReading:
         from bot.extract import extract  # late: the extractor loads spaCy
 
         return bool(extract(sentence).findings.get("location"))
+
+    # Definitions ------------------------------------------------------------------------------------
+    def defined_topic(self, text: str) -> Optional[str]:
+        """For a message asking only what one term means ("could you explain myoclonus to me?", "I came
+        across the word myoclonus in a leaflet. What does it mean?"), the topic that defines it; None for
+        anything more ("what tests show myoclonus?", "is myoclonus dangerous?") or a message of a story."""
+        if self.definition_asking is None or len(words_of(text)) > self.max_words + 4:
+            return None
+        joined = " ".join(words_of(text))
+        if not self.definition_asking.search(joined):
+            return None
+        found = [(m, topic) for pattern, topic in self.defined_terms for m in pattern.finditer(joined)]
+        # "palatal myoclonus" is one term, not also "myoclonus".
+        found = [
+            (match, topic)
+            for match, topic in found
+            if not any(
+                other.start() <= match.start() and match.end() <= other.end() and other.span() != match.span()
+                for other, _ in found
+            )
+        ]
+        if len({topic for _, topic in found}) != 1:
+            return None
+        rest = joined
+        for match, _ in sorted(found, key=lambda pair: -pair[0].start()):
+            rest = rest[: match.start()] + " " + rest[match.end() :]
+        rest = self.definition_asking.sub(" ", rest)
+        ignored = self.filler | self.refers_back | self.definition_also | self.question_words
+        if any(word not in ignored for word in words_of(rest)):
+            return None
+        return found[0][1]
 
     # Two questions ----------------------------------------------------------------------------------
     def question_parts(self, text: str) -> List[str]:
@@ -497,6 +547,7 @@ def singular(word: str) -> str:
 def _load(path: Path) -> ConversationReading:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     follow, stories, two = raw["follow_ups"], raw["own_story"], raw["two_questions"]
+    definitions = raw.get("definitions")
     aspects = {name: _phrase_pattern(phrases) for name, phrases in follow["aspects"].items()}
     unknown = set(follow["defaults"]) ^ (set(aspects) | {MORE})
     if unknown:
@@ -526,6 +577,13 @@ def _load(path: Path) -> ConversationReading:
         asked_about=frozenset(stories["asked_about"]),
         twitch_words=_phrase_pattern(stories["twitch_words"]),
         requests=_phrase_pattern(stories["requests"]),
+        conditional_openers=frozenset(str(w).lower() for w in stories.get("conditional_openers") or ()),
+        definition_asking=_phrase_pattern(definitions["asking"]) if definitions else None,
+        definition_also=frozenset(str(w).lower() for w in (definitions or {}).get("also") or ()),
+        defined_terms=tuple(
+            (_phrase_pattern(sorted(terms, key=len, reverse=True)), str(topic))
+            for topic, terms in ((definitions or {}).get("terms") or {}).items()
+        ),
         joins=_phrase_pattern(two["joins"]),
         min_question_words=int(two["min_words"]),
         addressed_to_us=frozenset(str(w).lower() for w in follow["addressed_to_us"]),

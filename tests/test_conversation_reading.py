@@ -35,6 +35,8 @@ FOLLOW_UPS_DEV6 = yaml.safe_load((DATA / "follow_ups_dev6.yml").read_text(encodi
 FOLLOW_UPS_DEV7 = yaml.safe_load((DATA / "follow_ups_dev7.yml").read_text(encoding="utf-8"))["exchanges"]
 FOLLOW_UPS_DEV8 = yaml.safe_load((DATA / "follow_ups_dev8.yml").read_text(encoding="utf-8"))["exchanges"]
 FOLLOW_UPS_DEV9 = yaml.safe_load((DATA / "follow_ups_dev9.yml").read_text(encoding="utf-8"))["exchanges"]
+FOLLOW_UPS_DEV10 = yaml.safe_load((DATA / "follow_ups_dev10.yml").read_text(encoding="utf-8"))["exchanges"]
+FOLLOW_UPS_DEV11 = yaml.safe_load((DATA / "follow_ups_dev11.yml").read_text(encoding="utf-8"))["exchanges"]
 CHECK_IN_OPENING = check_in().intro.split(".")[0]
 EMERGENCY = "call your emergency number"
 # The figures issue 16 asks for.
@@ -74,6 +76,7 @@ def test_no_held_out_message_is_a_training_example() -> None:
     held_out = [item["text"] for item in STORIES["descriptions"] + STORIES["questions"]]
     exchanges = FOLLOW_UPS + FOLLOW_UPS_DEV + FOLLOW_UPS_DEV2 + FOLLOW_UPS_DEV3 + FOLLOW_UPS_DEV4
     exchanges += FOLLOW_UPS_DEV5 + FOLLOW_UPS_DEV6 + FOLLOW_UPS_DEV7 + FOLLOW_UPS_DEV8 + FOLLOW_UPS_DEV9
+    exchanges += FOLLOW_UPS_DEV10 + FOLLOW_UPS_DEV11
     held_out += [turn["text"] for exchange in exchanges for turn in exchange["turns"]]
     assert [text for text in held_out if text.lower().strip() in trained] == []
 
@@ -149,6 +152,8 @@ def test_short_follow_ups_are_answered_about_the_topic_just_answered(assistant: 
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV7, "seventh development set")
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV8, "eighth development set")
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV9, "ninth development set")
+    follow_up_accuracy(assistant, FOLLOW_UPS_DEV10, "tenth development set")
+    follow_up_accuracy(assistant, FOLLOW_UPS_DEV11, "eleventh development set")
     gate = follow_up_accuracy(assistant, FOLLOW_UPS, f"held-out gate (issue 16 asks {MIN_FOLLOW_UPS})")
     assert gate >= FOLLOW_UPS_FLOOR
 
@@ -213,6 +218,47 @@ def test_a_question_in_the_middle_of_a_check_in_is_answered_not_taken_for_an_ans
     assert answered_topics(habit) == ["dehydration"]
     assert "noted" not in habit.lower()
     assert habit.rstrip().splitlines()[-1] == question
+
+
+def test_a_bare_follow_up_to_a_story_is_about_the_story_before_any_topic_its_words_are_near(
+    assistant: Assistant,
+) -> None:
+    """"is it dangerous?" alone is nearest the answer on myoclonus; after "my eyelid keeps twitching" it is
+    about the eyelid. A short question ending a story leans on the story ("Could there be a link?")."""
+    sender = f"story-{uuid.uuid4().hex[:10]}"
+    first = say(assistant, sender, "my eyelid keeps twitching")
+    assert CHECK_IN_OPENING in first
+    assert answered_topics(say(assistant, sender, "is it dangerous?")) == ["eyelid_twitching"]
+    sender = f"story-{uuid.uuid4().hex[:10]}"
+    linked = say(assistant, sender, "My twitching began after my doctor started me on a new blood pressure "
+                                    "tablet. Could there be a link?")
+    assert answered_topics(linked) == ["medications"] and CHECK_IN_OPENING in linked
+
+
+@pytest.mark.parametrize(
+    "turns, topic",
+    [
+        # Asking to know is a question, not a story.
+        (["Hello, I would like to know what hypocalcaemia is and if it makes you twitch"], "calcium"),
+        (["does vaping cause twitches", "if i quit cold turkey will the twitching stop faster"],
+         "nicotine_stimulants"),
+        # Hours of sleep are no dose.
+        (["can lack of sleep cause twitches", "how many hours should i be aiming for"], "sleep"),
+        # What a term means: the topic defining it, though the kinds of myoclonus share the word.
+        (["could you explain myoclonus to me"], "myoclonus"),
+        (["I came across the word myoclonus in a leaflet. What does it mean?"], "myoclonus"),
+        (["can lyme disease cause twitching", "what other signs would go with it"], "lyme_other_infections"),
+    ],
+)
+def test_questions_told_apart_from_stories_doses_and_each_other(
+    assistant: Assistant, turns: list[str], topic: str
+) -> None:
+    sender = f"apart-{uuid.uuid4().hex[:10]}"
+    for text in turns[:-1]:
+        say(assistant, sender, text)
+    reply = say(assistant, sender, turns[-1])
+    assert answered_topics(reply)[-1:] == [topic]
+    assert CHECK_IN_OPENING not in reply
 
 
 # A realistic mix of first messages (tests/data/message_mix_heldout.yml, written apart from the training

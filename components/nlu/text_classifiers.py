@@ -64,6 +64,8 @@ TOPIC_SCORES = "topic_scores"
 # in the answer about the kinds of myoclonus: the one about hypnic jerks). The action picks the entry of
 # the topic just answered (actions/answers.py).
 KINDS_NAMED = "kinds_named"
+# How sure the retrieval is of the topic defining a term a message asks the meaning of.
+DEFINED_CONFIDENCE = 1.0
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -157,11 +159,31 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
                 # "what about magnesium specifically?": the topic is found by the subject alone.
                 subject = conversation_reading().subject_text((message.get(TEXT) or "")[:MAX_TEXT_CHARS])
                 topic_features = self._intents.features.of(subject) if subject else features
-                self._set_topic(message, self._topics.rank(topic_features, top=RANKING_LENGTH))
-                message.set(TOPIC_SCORES, self._topics.label_scores(topic_features), add_to_output=True)
+                text = (message.get(TEXT) or "")[:MAX_TEXT_CHARS]
+                ranking = self._topics.rank(topic_features, top=RANKING_LENGTH)
+                self._set_topic(message, self._defined_first(text, ranking))
+                scores = self._topics.label_scores(topic_features)
+                defined = self._defined_label(text)
+                if scores and defined in scores:
+                    # Read with the next message, the term asked about counts as much as the best match.
+                    scores[defined] = max(scores.values())
+                message.set(TOPIC_SCORES, scores, add_to_output=True)
                 self._set_questions(message)
                 self._set_kinds_named(message)
         return messages
+
+    def _defined_first(self, text: str, ranking: List[RankedLabel]) -> List[RankedLabel]:
+        """The ranking, with the topic defining the one term a message asks the meaning of first ("what
+        does the word myoclonus mean?": myoclonus, not the kinds of it), as certain."""
+        label = self._defined_label(text)
+        if label is None:
+            return ranking
+        rest = [ranked for ranked in ranking if ranked.label != label]
+        return [RankedLabel(label, DEFINED_CONFIDENCE), *rest]
+
+    def _defined_label(self, text: str) -> Optional[str]:
+        defined = conversation_reading().defined_topic(text)
+        return f"{self._retrieval_intent}/{defined}" if defined else None
 
     def _set_kinds_named(self, message: Message) -> None:
         """`kinds_named` (see KINDS_NAMED): the passage of each answer naming the kind, read with the kind's
@@ -194,7 +216,7 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
             return
         questions = []
         for part in parts[:MAX_QUESTIONS]:
-            best = self._topics.rank(self._intents.features.of(part), top=1)[0]
+            best = self._defined_first(part, self._topics.rank(self._intents.features.of(part), top=1))[0]
             questions.append({TEXT: part, "topic": best.label, PREDICTED_CONFIDENCE_KEY: best.confidence})
         message.set(QUESTIONS, questions, add_to_output=True)
 

@@ -99,7 +99,7 @@ def test_switching_subject_is_recognised() -> None:
 
 
 def test_a_switch_is_found_by_its_subject_alone() -> None:
-    assert READING.subject_text("what about magnesium specifically?") == "magnesium specifically"
+    assert READING.subject_text("what about magnesium specifically?") == "magnesium"
     assert READING.subject_text("tell me more about potassium") == "potassium"
     assert READING.subject_text("and what causes it?") is None  # no subject: the whole message is read
 
@@ -125,6 +125,12 @@ def test_a_switch_is_found_by_its_subject_alone() -> None:
         ("am i weird for twitching or does basically everyone get this", False),
         ("at what point should i get my twitching checked out", False),
         ("ok but how long does twitching usually last", False),
+        # Asking to know, and asking what would happen, tell nothing of the writer.
+        ("Hello, I would like to know what hypocalcaemia is and if it makes you twitch", False),
+        ("I was wondering why my calf twitches", False),
+        ("if i quit cold turkey will the twitching stop faster", False),
+        ("if i drink coffee my eyelid twitches for hours", True),
+        ("I would like to know if my calf twitching for 3 weeks is serious. I drink 5 coffees a day", True),
     ],
 )
 def test_a_persons_own_story_is_told_apart_from_a_question(text: str, story: bool) -> None:
@@ -297,3 +303,40 @@ def test_asking_for_others_of_the_kind_is_told() -> None:
     assert READING.asks_for_others("any other meds that do this")
     assert READING.asks_for_others("anything besides magnesium?")
     assert not READING.asks_for_others("what meds can do this")
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("could you explain myoclonus to me", "myoclonus"),
+        ("I came across the word myoclonus in a leaflet. What does it mean?", "myoclonus"),
+        ("what do doctors mean by myoclonic jerks", "myoclonus"),
+        ("what is palatal myoclonus", "ear_palatal_myoclonus"),  # the longer term, not also "myoclonus"
+        ("tell me about benign fasciculation syndrome", "bfs"),
+        ("whats a sleep start", "hypnic_jerks"),
+        # Anything more than what the term means is the retrieval's to place.
+        ("what tests show myoclonus", None),
+        ("is myoclonus dangerous", None),
+        ("what are the types of myoclonus", None),
+        ("what is bfs vs als", None),
+        ("my leg has myoclonus what is it", None),
+    ],
+)
+def test_a_question_asking_only_what_a_term_means_gets_the_topic_defining_it(text: str, topic: str) -> None:
+    assert READING.defined_topic(text) == topic
+
+
+@pytest.mark.parametrize(
+    "text, aspect",
+    [
+        ("what other signs would go with it", "signs"),
+        ("what else would usually go along with it", "signs"),
+        ("at what point should i get it looked at", "who_to_see"),
+        ("when should i actually start worrying then", "who_to_see"),
+        ("how do doctors work out which kind someone has", "tests"),
+        ("will they settle without treatment?", "needs_treatment"),
+    ],
+)
+def test_what_comes_with_it_when_to_worry_and_settling_untreated_are_told(text: str, aspect: str) -> None:
+    assert READING.follow_up_aspect(text) == aspect
+
