@@ -8,6 +8,7 @@ knowledge base's topics. These actions only choose which, in order.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -23,8 +24,9 @@ from actions.answers import (
 )
 from bot import safety
 from bot.check_in import FORM_NAME
-from bot.conversation_reading import conversation_reading
+from bot.conversation_reading import conversation_reading, words_of
 from bot.extract import MAX_TEXT_CHARS
+from bot.knowledge import knowledge_base
 from bot.recheck import FORM_NAME as RECHECK_FORM
 
 CHECK_IN_PAUSED_SLOT = "check_in_paused"
@@ -60,6 +62,12 @@ def reading_of(latest_message: Dict[str, Any], last_topic: Optional[str] = None)
         reading = safety.screen(str(latest_message.get("text") or "")[:MAX_TEXT_CHARS], last_topic)
     intent = (latest_message.get("intent") or {}).get("name")
     concern = INTENT_CONCERNS.get(str(intent))
+    if concern == safety.MEDICAL_OUT_OF_SCOPE and condition_of_the_answers(latest_message, last_topic):
+        # "even the flu?" right after the answer on infections asks about twitching with it.
+        return safety.SafetyReading(
+            tuple(c for c in reading.concerns if c != safety.MEDICAL_OUT_OF_SCOPE),
+            reading.medicine_classes, reading.substances, (),
+        )
     if concern and concern not in reading.concerns:
         out_of_scope = reading.out_of_scope
         if concern == safety.MEDICAL_OUT_OF_SCOPE and not out_of_scope:
@@ -68,6 +76,37 @@ def reading_of(latest_message: Dict[str, Any], last_topic: Optional[str] = None)
             (concern, *reading.concerns), reading.medicine_classes, reading.substances, out_of_scope
         )
     return reading
+
+
+def condition_of_the_answers(latest_message: Dict[str, Any], last_topic: Optional[str]) -> bool:
+    """"even the flu?" right after the answer on infections, "what about the acid reflux ones" after the one
+    on medicines: a short follow-up, right after an answer, naming only a condition an answer of the
+    knowledge base speaks of, asks about twitching with it, not for advice on the condition."""
+    if not last_topic:
+        return False
+    stored = latest_message.get(SAFETY_READING)
+    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    screened = safety.SafetyReading.from_dict(stored) if isinstance(stored, dict) else safety.screen(text)
+    only_a_condition = screened.out_of_scope == (safety.CONDITION,)
+    if set(screened.concerns) != {safety.MEDICAL_OUT_OF_SCOPE} or not only_a_condition:
+        return False
+    if not conversation_reading().is_short(text):
+        return False
+    named = safety.safety_screen().conditions_named(text)
+    spoken_of = _answer_words()
+    return bool(named) and all(
+        any(word in spoken_of for word in words_of(condition) if word not in CONDITION_FILLER)
+        for condition in named
+    )
+
+
+# Words of a condition's name that name nothing by themselves ("a cold").
+CONDITION_FILLER = frozenset({"a", "an", "the", "my", "of", "in", "on", "is", "are", "keeps", "keep"})
+
+
+@functools.lru_cache(maxsize=1)
+def _answer_words() -> frozenset[str]:
+    return frozenset(word for topic in knowledge_base().topics.values() for word in words_of(topic.answer))
 
 
 def hear_fear(
@@ -191,6 +230,10 @@ class ActionSafetyAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         last_topic = last_topic_answered(tracker)
+        if condition_of_the_answers(tracker.latest_message, last_topic):
+            from actions.faq import ActionAnswerFaq  # late: the FAQ action reads the safety concerns too
+
+            return await ActionAnswerFaq().run(dispatcher, tracker, domain)
         reading = reading_of(tracker.latest_message, last_topic)
         answered = answer_concerns(dispatcher, tracker.latest_message, reading, last_topic)
         if answered is None:

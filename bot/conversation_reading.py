@@ -110,6 +110,8 @@ class ConversationReading:
     leads_to: Optional[re.Pattern[str]] = None
     mentioning: FrozenSet[str] = frozenset()
     others: Optional[re.Pattern[str]] = None
+    excluding: Optional[re.Pattern[str]] = None
+    not_excluding: Optional[re.Pattern[str]] = None
     subject_max_topics: int = 3
     subject_min_uses: int = 3
     # Filled from the knowledge base when loaded (`with_vocabulary`): every word its questions use, and
@@ -255,6 +257,23 @@ class ConversationReading:
     def asks_for_others(self, text: str) -> bool:
         """"what other meds can do this?", "anything besides magnesium?": another of the kind answered."""
         return self.others is not None and bool(self.others.search(" ".join(words_of(text))))
+
+    def excluded_subject(self, text: str) -> Optional[str]:
+        """The subject a question sets aside ("als" in "what other diseases besides ALS cause twitching?",
+        "coffee" in "do stimulants other than coffee do it?"): the first word after "besides", "other
+        than"... that names something; None when there is none ("anything else besides that?")."""
+        if self.excluding is None:
+            return None
+        joined = " ".join(words_of(text))
+        match = self.excluding.search(joined)
+        if not match or (self.not_excluding and self.not_excluding.search(joined)):
+            return None  # "how do you tell a spasm apart from a twitch" sets nothing aside
+        for word in words_of(joined[match.end() :]):
+            if word in self.refers_back:
+                return None
+            if word not in self.filler:
+                return word
+        return None
 
     def subjects_named(self, text: str) -> List[str]:
         """The words of a short message that name a subject ("gym" in "could the gym be why?")."""
@@ -448,7 +467,9 @@ class ConversationReading:
     def defined_topic(self, text: str) -> Optional[str]:
         """For a message asking only what one term means ("could you explain myoclonus to me?", "I came
         across the word myoclonus in a leaflet. What does it mean?"), the topic that defines it; None for
-        anything more ("what tests show myoclonus?", "is myoclonus dangerous?") or a message of a story."""
+        anything more ("what tests show myoclonus?", "is myoclonus dangerous?") or a message of a story.
+        (Answering a kind of question about a term by the follow-up table, "is bfs rare?" as a follow-up to
+        the answer on BFS, was tried: no better on the development sets' first questions.)"""
         if self.definition_asking is None or len(words_of(text)) > self.max_words + 4:
             return None
         joined = " ".join(words_of(text))
@@ -597,6 +618,8 @@ def _load(path: Path) -> ConversationReading:
         leads_to=_phrase_pattern(follow["leads_to"]),
         mentioning=frozenset(str(w).lower() for w in follow.get("mentioning") or ()),
         others=_phrase_pattern(follow["others"]),
+        excluding=_phrase_pattern(follow["excluding"]) if follow.get("excluding") else None,
+        not_excluding=_phrase_pattern(follow["not_excluding"]) if follow.get("not_excluding") else None,
     )
 
 

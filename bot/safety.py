@@ -221,6 +221,12 @@ class SafetyScreen:
             kinds.append(CONDITION)
         return tuple(kinds)
 
+    def conditions_named(self, text: str) -> list[str]:
+        """The words of the conditions outside twitching a message names ("acid reflux", "flu")."""
+        condition = dict(self.out_of_scope)[CONDITION]
+        normalised = self.speller.normalise(text)
+        return [match.group(0) for match in condition.finditer(normalised)]
+
     def _health_anxiety(self, text: str) -> bool:
         if self._affirmed(self.dying_questions, text) or self._affirmed(self.fear_alone, text):
             return True

@@ -248,6 +248,12 @@ def test_a_bare_follow_up_to_a_story_is_about_the_story_before_any_topic_its_wor
         (["could you explain myoclonus to me"], "myoclonus"),
         (["I came across the word myoclonus in a leaflet. What does it mean?"], "myoclonus"),
         (["can lyme disease cause twitching", "what other signs would go with it"], "lyme_other_infections"),
+        # A condition the answers speak of, named in a follow-up, is no question outside twitching.
+        (["Which medicines can cause twitches as a side effect?", "what about the acid reflux ones"],
+         "ppi_magnesium"),
+        # Nothing found: BFS. Another subject set aside: not its topic.
+        (["how do doctors check whether twitches are harmless?", "and if every test comes back normal?"], "bfs"),
+        (["what other diseases besides ALS can cause twitching"], "lower_motor_neuron_conditions"),
     ],
 )
 def test_questions_told_apart_from_stories_doses_and_each_other(

@@ -66,6 +66,8 @@ TOPIC_SCORES = "topic_scores"
 KINDS_NAMED = "kinds_named"
 # How sure the retrieval is of the topic defining a term a message asks the meaning of.
 DEFINED_CONFIDENCE = 1.0
+# How sure the retrieval must be of the word a question sets aside ("besides ALS") to leave its topic out.
+SET_ASIDE_CONFIDENCE = 0.5
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -161,8 +163,13 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
                 topic_features = self._intents.features.of(subject) if subject else features
                 text = (message.get(TEXT) or "")[:MAX_TEXT_CHARS]
                 ranking = self._topics.rank(topic_features, top=RANKING_LENGTH)
-                self._set_topic(message, self._defined_first(text, ranking))
                 scores = self._topics.label_scores(topic_features)
+                set_aside = self._set_aside(text)
+                if scores and set_aside & set(scores) and not set(scores) <= set_aside:
+                    # "what other diseases besides ALS cause twitching?": not the topic about ALS.
+                    scores = {label: score for label, score in scores.items() if label not in set_aside}
+                    ranking = rank_in_context(scores, {}, 0.0)[:RANKING_LENGTH]
+                self._set_topic(message, self._defined_first(text, ranking))
                 defined = self._defined_label(text)
                 if scores and defined in scores:
                     # Read with the next message, the term asked about counts as much as the best match.
@@ -180,6 +187,21 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
             return ranking
         rest = [ranked for ranked in ranking if ranked.label != label]
         return [RankedLabel(label, DEFINED_CONFIDENCE), *rest]
+
+    def _set_aside(self, text: str) -> set[str]:
+        """The topics of the subject a question sets aside ("besides ALS", "other than magnesium"): those
+        whose id has its word, and the one its word alone is placed in with at least SET_ASIDE_CONFIDENCE."""
+        subject = conversation_reading().excluded_subject(text)
+        if not subject:
+            return set()
+        prefix = f"{self._retrieval_intent}/"
+        named = {
+            f"{prefix}{topic_id}" for topic_id in knowledge_base().topics if subject in topic_id.split("_")
+        }
+        best = self._topics.rank(self._intents.features.of(subject), top=1)
+        if best and best[0].confidence >= SET_ASIDE_CONFIDENCE:
+            named.add(best[0].label)
+        return named
 
     def _defined_label(self, text: str) -> Optional[str]:
         defined = conversation_reading().defined_topic(text)

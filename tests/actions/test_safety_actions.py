@@ -148,6 +148,20 @@ def test_an_amount_of_something_with_no_dose_right_after_its_answer_is_about_tha
         assert responses(messages)[0] == "utter_dose_question", text
 
 
+def test_a_condition_an_answer_speaks_of_named_in_a_follow_up_asks_about_twitching_with_it() -> None:
+    """"even the flu?" right after the answer on infections is about twitching after flu (that answer
+    speaks of flu); a condition no answer speaks of still gets the reply on what is outside twitching."""
+    asked = right_after_an_answer("lyme_other_infections", "even the flu?", "medical_out_of_scope")
+    asked.latest_message["safety"] = screen("even the flu?").to_dict()
+    _, messages = run(ActionSafetyAnswer(), asked)
+    assert messages[0]["text"].startswith(KB.topics["lyme_other_infections"].answer)
+    assert "utter_medical_out_of_scope_condition" not in responses(messages)
+    asked = right_after_an_answer("lyme_other_infections", "what about diabetes?", "medical_out_of_scope")
+    asked.latest_message["safety"] = screen("what about diabetes?").to_dict()
+    _, messages = run(ActionSafetyAnswer(), asked)
+    assert responses(messages) == ["utter_medical_out_of_scope_condition"]
+
+
 def test_each_kind_of_medical_question_outside_twitching_gets_its_own_reply() -> None:
     for text, response in [
         ("im 20 weeks pregnant", "utter_medical_out_of_scope_pregnancy"),

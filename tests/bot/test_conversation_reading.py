@@ -340,3 +340,26 @@ def test_a_question_asking_only_what_a_term_means_gets_the_topic_defining_it(tex
 def test_what_comes_with_it_when_to_worry_and_settling_untreated_are_told(text: str, aspect: str) -> None:
     assert READING.follow_up_aspect(text) == aspect
 
+
+def test_the_subject_a_question_sets_aside_is_told() -> None:
+    assert READING.excluded_subject("what other diseases besides ALS can cause twitching") == "als"
+    assert READING.excluded_subject("do stimulants other than coffee make muscles twitch") == "coffee"
+    assert READING.excluded_subject("anything else besides that?") is None
+    assert READING.excluded_subject("how do you tell a spasm apart from a twitch") is None
+
+
+@pytest.mark.parametrize(
+    "text, last, topic",
+    [
+        # Twitching that goes on with nothing found is what BFS is...
+        ("and if every test comes back normal?", "doctor_tests", "bfs"),
+        ("what if nothing shows up", "when_to_see_doctor", "bfs"),
+        # ...but not for jerks, which the myoclonus answers speak of.
+        ("and if the tests are normal?", "myoclonus_diagnosis_treatment", "myoclonus_diagnosis_treatment"),
+        ("does that have a name", "how_long_twitching_lasts", "bfs"),
+        ("is there a name for when they never stop", "fasciculations", "bfs"),
+    ],
+)
+def test_nothing_found_and_a_name_for_lasting_twitches_are_bfs(text: str, last: str, topic: str) -> None:
+    assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
+
