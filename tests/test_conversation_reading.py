@@ -42,10 +42,6 @@ EMERGENCY = "call your emergency number"
 # The figures issue 16 asks for.
 MIN_ROUTING = 0.95
 MIN_FOLLOW_UPS = 0.90
-# Issue 16 asks for MIN_FOLLOW_UPS on the held-out gate; it stays at 0.889 there (measured 2026-12-04 with
-# the reading of the sixth development set's changes; the seventh, written blind, scored 0.863), so the issue
-# stays open. Until it is reached, this floor, just under the figure, keeps what works from getting worse.
-FOLLOW_UPS_FLOOR = 0.885
 
 
 def training_texts() -> set[str]:
@@ -112,8 +108,8 @@ def test_stories_start_the_check_in_and_questions_get_their_answer(assistant: As
         f"questions answered with their topic {right_topic / len(STORIES['questions']):.3f}; stories whose "
         f"question got an answer first {1 - len(unanswered_questions) / _asking(STORIES):.3f}"
     )
-    for kind, text, went in misrouted:
-        print(f"  - {kind} went to {went}: {text!r}")
+    # A held-out set: which items went wrong is not shown, so that nobody tunes on them.
+    print(f"  misrouted: {dict(Counter(kind for kind, _, _ in misrouted))}")
     assert routing >= MIN_ROUTING
 
 
@@ -121,8 +117,11 @@ def _asking(stories: dict[str, Any]) -> int:
     return max(1, sum(bool(item.get("asks_question")) for item in stories["descriptions"]))
 
 
-def follow_up_accuracy(assistant: Assistant, exchanges: list[dict[str, Any]], name: str) -> float:
-    """Plays each exchange in a new conversation; the share of follow-ups answered with their topic."""
+def follow_up_accuracy(
+    assistant: Assistant, exchanges: list[dict[str, Any]], name: str, show_misses: bool = True
+) -> float:
+    """Plays each exchange in a new conversation; the share of follow-ups answered with their topic. The
+    misses are printed for a development set only: the gate's are never shown, so never read."""
     right, wrong = 0, []
     for exchange in exchanges:
         sender = f"follow-{uuid.uuid4().hex[:10]}"
@@ -137,7 +136,7 @@ def follow_up_accuracy(assistant: Assistant, exchanges: list[dict[str, Any]], na
     accuracy = right / (right + len(wrong))
     print(f"\nfollow-ups, {name}: {accuracy:.3f} answered about the right topic of {right + len(wrong)} in "
           f"{len(exchanges)} exchanges")
-    for exchange_id, text, expected, got in wrong:
+    for exchange_id, text, expected, got in wrong if show_misses else []:
         print(f"  - {exchange_id}: {text!r} expected {expected}, got {got}")
     return accuracy
 
@@ -154,8 +153,10 @@ def test_short_follow_ups_are_answered_about_the_topic_just_answered(assistant: 
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV9, "ninth development set")
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV10, "tenth development set")
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV11, "eleventh development set")
-    gate = follow_up_accuracy(assistant, FOLLOW_UPS, f"held-out gate (issue 16 asks {MIN_FOLLOW_UPS})")
-    assert gate >= FOLLOW_UPS_FLOOR
+    gate = follow_up_accuracy(
+        assistant, FOLLOW_UPS, f"held-out gate (issue 16 asks {MIN_FOLLOW_UPS})", show_misses=False
+    )
+    assert gate >= MIN_FOLLOW_UPS
 
 
 @pytest.mark.parametrize(
@@ -252,7 +253,8 @@ def test_a_bare_follow_up_to_a_story_is_about_the_story_before_any_topic_its_wor
         (["Which medicines can cause twitches as a side effect?", "what about the acid reflux ones"],
          "ppi_magnesium"),
         # Nothing found: BFS. Another subject set aside: not its topic.
-        (["how do doctors check whether twitches are harmless?", "and if every test comes back normal?"], "bfs"),
+        (["how do doctors check whether twitches are harmless?", "and if every test comes back normal?"],
+         "bfs"),
         (["what other diseases besides ALS can cause twitching"], "lower_motor_neuron_conditions"),
     ],
 )
