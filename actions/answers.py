@@ -75,8 +75,9 @@ def retrieved_topic_in_context(tracker: Tracker) -> tuple[Optional[str], float]:
     kind = kind_named(tracker.latest_message, recent_topics(tracker))
     if kind is not None:
         return kind
-    named = reading.subjects_named(text)
-    moving_away = reading.moves_away(text) or bool(
+    set_aside = reading.excluded_subject(text)
+    named = [word for word in reading.subjects_named(text) if word != set_aside]
+    moving_away = bool(set_aside) or reading.moves_away(text) or bool(
         named and (not _questions_speak_of(last, named) or reading.asks_for_others(text))
     )
     now = _topic_scores(tracker.latest_message)
@@ -379,7 +380,8 @@ def follow_up_topic(tracker: Tracker, kb: KnowledgeBase, after: Optional[str] = 
         return None
     reading = conversation_reading()
     text = str(tracker.latest_message.get("text") or "")
-    if not reading.names_a_kind(text):
+    # "anything besides magnesium?" names magnesium only to set it aside.
+    if not reading.names_a_kind(text) and not reading.excluded_subject(text):
         # "and myoclonus, how is that different?": the subject is what comes before the comma.
         for part in (text, text.split(",")[0]):
             subject = reading.switched_to(part)

@@ -98,7 +98,8 @@ def send_unsure(dispatcher: CollectingDispatcher, latest_message: Dict[str, Any]
     text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
     screen = safety.safety_screen()
     named = reading_of(latest_message)
-    if named.substances or named.medicine_classes:
+    set_aside = conversation_reading().excluded_subject(text)  # "anything besides magnesium?"
+    if (named.substances or named.medicine_classes) and not set_aside:
         # "i only take one multivitamin a day": what the sources say about what was named.
         topic = kb.topic(screen.dose_topics(named)[0])
         if topic is not None:

@@ -269,6 +269,13 @@ def test_questions_told_apart_from_stories_doses_and_each_other(
     assert CHECK_IN_OPENING not in reply
 
 
+def test_a_subject_set_aside_is_not_answered_again(assistant: Assistant) -> None:
+    sender = f"aside-{uuid.uuid4().hex[:10]}"
+    say(assistant, sender, "does magnesium help twitching")
+    reply = say(assistant, sender, "anything besides magnesium?")
+    assert not {"magnesium", "magnesium_foods_forms", "ppi_magnesium"} & set(answered_topics(reply))
+
+
 # A realistic mix of first messages (tests/data/message_mix_heldout.yml, written apart from the training
 # data, never trained on; as in real use, its "hi"s and "thanks" are often word for word training examples):
 # the share met with "I'm not sure I understood" or "I couldn't tell which of my answers fits", the

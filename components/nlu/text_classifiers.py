@@ -166,8 +166,10 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
                 scores = self._topics.label_scores(topic_features)
                 set_aside = self._set_aside(text)
                 if scores and set_aside & set(scores) and not set(scores) <= set_aside:
-                    # "what other diseases besides ALS cause twitching?": not the topic about ALS.
-                    scores = {label: score for label, score in scores.items() if label not in set_aside}
+                    # "what other diseases besides ALS cause twitching?": not the topic about ALS. Its score
+                    # goes below every other (kept: read with the next message, a missing one counts 0).
+                    lowest = min(scores.values()) - 1.0
+                    scores = {label: lowest if label in set_aside else s for label, s in scores.items()}
                     ranking = rank_in_context(scores, {}, 0.0)[:RANKING_LENGTH]
                 self._set_topic(message, self._defined_first(text, ranking))
                 defined = self._defined_label(text)
