@@ -1,7 +1,8 @@
 """Fails when the held-out NLU evaluation falls below a minimum accuracy.
 
 Reads the reports `rasa test nlu` writes (intent_report.json, response_selection_report.json), prints
-the accuracy of intents and of FAQ retrieval with the questions it got wrong, and exits 1 below the minimum.
+the accuracy of intents and of FAQ retrieval with how many questions it got wrong, and exits 1 below the
+minimum. Which questions is not printed: the set is held out, and what is read while tuning stops being.
 """
 
 from __future__ import annotations
@@ -38,12 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         failed |= not ok
         print(
             f"{name}: accuracy {score:.3f} on held-out questions (minimum {minimum:.2f}) "
-            f"{'OK' if ok else 'TOO LOW'}"
+            f"{'OK' if ok else 'TOO LOW'}; {len(wrong)} wrong"
         )
-        for error in wrong:
-            expected = error.get("intent_response_key_target") or error.get("intent")
-            predicted = error.get("intent_response_key_prediction") or error.get("intent_prediction") or {}
-            print(f"  - {error.get('text')!r}: expected {expected}, got {predicted.get('name')}")
     return 1 if failed else 0
 
 
