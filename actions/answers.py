@@ -367,6 +367,8 @@ def last_topic_answered(tracker: Tracker) -> Optional[str]:
     return str(last) if last and answered_just_before(tracker) else None
 
 
+# The kind of follow-up asking what helps (data/conversation_reading.yml).
+TREATMENT = "treatment"
 # A message of at most this many words naming a topic by its name is about that topic ("magnesium then?").
 BARE_WORDS = 2
 
@@ -415,4 +417,9 @@ def follow_up_topic(tracker: Tracker, kb: KnowledgeBase, after: Optional[str] = 
         topic_id, confidence = retrieved_topic_in_context(tracker)
         chosen = kb.topic(topic_id) if topic_id and confidence >= MIN_TOPIC_CONFIDENCE else None
         return chosen or kb.topics[last]
-    return kb.topic(reading.answering_topic(str(aspect), str(last)))
+    answering = reading.answering_topic(str(aspect), str(last))
+    general = reading.general_topics.get(TREATMENT) if aspect == TREATMENT else None
+    if answering == last and general and general != last and reading.asks_for_others(text):
+        # "what else can i do to calm them?" after the answer on sleep: what helps besides what it said.
+        return kb.topic(general)
+    return kb.topic(answering)

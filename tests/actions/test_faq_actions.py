@@ -453,3 +453,17 @@ def test_a_bare_topic_name_is_that_topic_and_a_question_about_it_is_not() -> Non
     )
     [message] = run(ActionAnswerFaq(), question).messages
     assert message["text"].startswith(KB.topics["magnesium_foods_forms"].answer)
+
+
+def test_what_else_helps_after_an_answer_that_said_what_helps_is_the_general_answer_on_calming() -> None:
+    """"what else can i do to calm them?" after the answer on sleep, which says what helps with sleep: what
+    helps besides, the general answer; "how do i calm them?" there is answered by sleep itself."""
+    ranking = [("sleep", 0.6), ("calming_twitches", 0.3)]
+    tracker = tracker_right_after_an_answer("sleep", "what else can i do to calm them", ranking)
+    tracker.latest_message["follow_up"] = "treatment"
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["calming_twitches"].answer)
+    tracker = tracker_right_after_an_answer("sleep", "how do i calm them", ranking)
+    tracker.latest_message["follow_up"] = "treatment"
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["sleep"].answer)

@@ -363,3 +363,15 @@ def test_the_subject_a_question_sets_aside_is_told() -> None:
 def test_nothing_found_and_a_name_for_lasting_twitches_are_bfs(text: str, last: str, topic: str) -> None:
     assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
 
+
+@pytest.mark.parametrize(
+    "text, last, topic",
+    [
+        ("how do people live with it", "bfs", "bfs_coping"),
+        ("how do i cope with it", "als_worry", "bfs_coping"),
+        ("how do people deal with it", "spasticity", "spasticity"),
+    ],
+)
+def test_living_with_it_is_the_answer_on_coping_after_bfs_and_fears(text: str, last: str, topic: str) -> None:
+    assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
+
