@@ -375,3 +375,18 @@ def test_nothing_found_and_a_name_for_lasting_twitches_are_bfs(text: str, last: 
 def test_living_with_it_is_the_answer_on_coping_after_bfs_and_fears(text: str, last: str, topic: str) -> None:
     assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
 
+
+@pytest.mark.parametrize(
+    "text, last, topic",
+    [
+        ("which nerves cause that", "twitch_vs_cramp_spasm_tremor", "upper_lower_motor_neurons"),
+        ("is it the same nerves as the little twitches", "spasticity", "upper_lower_motor_neurons"),
+        ("which nerves does it affect", "magnesium", "magnesium"),
+        # Answers that say themselves when to see someone keep a question about it.
+        ("when should i see someone", "cramp_fasciculation", "cramp_fasciculation"),
+        ("when should i see someone", "caffeine", "when_to_see_doctor"),
+    ],
+)
+def test_which_nerves_and_when_to_see_someone_go_where_it_is_said(text: str, last: str, topic: str) -> None:
+    assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
+
