@@ -171,7 +171,7 @@ class ConversationReading:
             return None
         leans_back = (
             self.asks(text)
-            or bool(set(words[:3]) & WH_WORDS)  # "over how long?", "so what causes it"
+            or bool(set(words[:3]) & (WH_WORDS | {"who", "whom"}))  # "over how long?", "ok who do i tell"
             or bool(set(words) & self.refers_back)
         )
         if found and (leans_back or found[0] == MORE):

@@ -390,3 +390,15 @@ def test_living_with_it_is_the_answer_on_coping_after_bfs_and_fears(text: str, l
 def test_which_nerves_and_when_to_see_someone_go_where_it_is_said(text: str, last: str, topic: str) -> None:
     assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
 
+
+@pytest.mark.parametrize(
+    "text, last, topic",
+    [
+        ("and the hydration side of it?", "exercise_recovery", "dehydration"),
+        ("how do you catch it", "lyme_other_infections", "lyme_other_infections"),
+        ("ok who do i tell", "ppi_magnesium", "ppi_magnesium"),
+    ],
+)
+def test_a_side_of_it_catching_it_and_who_to_tell_are_read(text: str, last: str, topic: str) -> None:
+    assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
+

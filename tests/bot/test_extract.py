@@ -244,6 +244,7 @@ def test_triggers_told_in_stories(text: str, expected: dict) -> None:
     ("text", "location"),
     [
         ("my eye has been twitching since I got back from holiday", ["eyelid"]),
+        ("i cut back on coffee and my calf still twitches", ["calf"]),  # cutting back is no back
         ("the back of my knee twitches", ["leg"]),
         ("my pinky toe keeps twitching", ["toe"]),
         ("the big toe on my right foot twitches", ["toe"]),
