@@ -12,7 +12,9 @@ from actions.answers import LAST_TOPIC_SLOT, MIN_TOPIC_CONFIDENCE, retrieved_top
 from actions.check_in import end_active_check_in
 from actions.safety import reading_of
 from bot import safety
+from bot.conversation_reading import conversation_reading
 from bot.emergency import EMERGENCY_LEVEL, emergency_instruction
+from bot.extract import MAX_TEXT_CHARS
 from bot.knowledge import knowledge_base
 from bot.triage import red_flag_rules
 
@@ -20,10 +22,12 @@ EMERGENCY_SIGN_ENTITY = "emergency_sign"
 
 
 def asked_about_a_topic(latest_message: Dict[str, Any]) -> bool:
-    """True when, but for the emergency, the message read as a question to the knowledge base."""
+    """True when, but for the emergency, the message read as a question to the knowledge base, and it asks
+    one ("what is lockjaw?"); "...and now I can't breathe" asks nothing, whatever topic its words are near."""
     ranking = [entry.get("name") for entry in latest_message.get("intent_ranking") or []]
     others = [name for name in ranking if name != EMERGENCY_LEVEL]
-    return bool(others) and others[0] == "faq"
+    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    return bool(others) and others[0] == "faq" and bool(conversation_reading().question_parts(text))
 
 
 class ActionEmergency(Action):

@@ -37,6 +37,7 @@ _WORDS = re.compile(r"[a-z']+")
 EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"
 DESCRIBE_INTENT = "describe_symptoms"
+DENY_INTENT = "deny"
 FOLLOW_UP_INTENT = "medicine_follow_up"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 CRISIS_INTENT = "crisis"
@@ -121,6 +122,9 @@ class DeterministicIntents(StatelessComponent):
             elif current == FALLBACK_INTENT and _describes_a_twitch(message):
                 # "i can breathe fine, its my bicep that keeps jumping": a description, not a puzzle.
                 _override_intent(message, DESCRIBE_INTENT)
+            elif current == FALLBACK_INTENT and _only_denies_findings(message, text):
+                # "I'm not short of breath", "no weakness": a plain no, as the classifier nearly read it.
+                _override_intent(message, DENY_INTENT)
             elif current == MEDICAL_OUT_OF_SCOPE_INTENT and _leans_on_an_answer(message, text):
                 # The classifier's own guess, with nothing the screen found: "how do I get rid of it?" after
                 # an answer is about that answer.
@@ -203,6 +207,13 @@ def _tells_anything(message: Message) -> bool:
     """The extractor found something the message says about the person beyond where (a duration, a
     habit, a symptom): then it is an answer or a description, not a follow-up."""
     return any(name not in ("location", "side") for name in message.get(FINDINGS_KEY) or {})
+
+
+def _only_denies_findings(message: Message, text: str) -> bool:
+    """Every finding the extractor found is denied ("I'm not short of breath"), and nothing is asked."""
+    findings = message.get(FINDINGS_KEY) or {}
+    denied = findings and all(value is False for value in findings.values())
+    return bool(denied) and not conversation_reading().question_parts(text)
 
 
 def _intent(message: Message) -> str | None:
