@@ -71,3 +71,11 @@ def test_a_general_question_is_escalated_and_still_answered() -> None:
 def test_classifier_only_emergency_still_gets_the_instruction() -> None:
     [message] = run(emergency_tracker("someone collapsed", [], "greet"))
     assert "911" in message["text"]
+
+
+def test_an_emergency_that_asks_nothing_gets_no_answer_after_it() -> None:
+    """"...and now I can't breathe" is no question, whatever topic its words are near: the call alone."""
+    told = emergency_tracker("my calf twitched and now I can't breathe", ["breathing_difficulty"], "faq",
+                             topic="lyme_other_infections")
+    [message] = run(told)
+    assert message["text"].startswith("You mentioned trouble breathing.")

@@ -105,3 +105,16 @@ def test_a_yes_or_no_stands_unless_the_message_opens_with_its_subject() -> None:
 )
 def test_a_question_about_stopping_the_twitching_is_no_request_to_stop(text: str, intent: str) -> None:
     assert parsed(text, intent="stop").get(INTENT)["name"] == intent
+
+
+def test_a_message_only_denying_findings_is_a_no_when_the_classifier_could_not_place_it() -> None:
+    """"I'm not short of breath": the classifier fell just short of "no"; every finding is denied."""
+    message = Message({TEXT: "I'm not short of breath", INTENT: {"name": "nlu_fallback", "confidence": 0.45},
+                       "findings": {"breathing_difficulty": False}})
+    DeterministicIntents.create({}, None, None, None).process([message])  # type: ignore[arg-type]
+    assert message.get(INTENT)["name"] == "deny"
+    asked = Message({TEXT: "no weakness, is that good?", INTENT: {"name": "nlu_fallback", "confidence": 0.45},
+                     "findings": {"weakness": False}})
+    DeterministicIntents.create({}, None, None, None).process([asked])  # type: ignore[arg-type]
+    assert asked.get(INTENT)["name"] != "deny"
+
