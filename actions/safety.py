@@ -84,9 +84,8 @@ def condition_of_the_answers(latest_message: Dict[str, Any], last_topic: Optiona
     knowledge base speaks of, asks about twitching with it, not for advice on the condition."""
     if not last_topic:
         return False
-    stored = latest_message.get(SAFETY_READING)
     text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
-    screened = safety.SafetyReading.from_dict(stored) if isinstance(stored, dict) else safety.screen(text)
+    screened = _screened(latest_message)
     only_a_condition = screened.out_of_scope == (safety.CONDITION,)
     if set(screened.concerns) != {safety.MEDICAL_OUT_OF_SCOPE} or not only_a_condition:
         return False
@@ -190,10 +189,7 @@ def _about_the_habit(
     screen = safety.safety_screen()
     if last_topic not in screen.habit_topics or reading.medicine_classes:
         return False
-    stored = latest_message.get(SAFETY_READING)
-    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
-    screened = safety.SafetyReading.from_dict(stored) if isinstance(stored, dict) else safety.screen(text)
-    return safety.MEDICINE_CHANGE not in screened
+    return safety.MEDICINE_CHANGE not in _screened(latest_message)
 
 
 def _amount_of_the_answer(
@@ -205,7 +201,15 @@ def _amount_of_the_answer(
     if reading.medicine_classes or reading.substances:
         return False
     text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
-    return safety.safety_screen().asks_an_amount_of(text, last_topic)
+    return safety.safety_screen().asks_an_amount_of(text, _screened(latest_message), last_topic)
+
+
+def _screened(latest_message: Dict[str, Any]) -> safety.SafetyReading:
+    """What the screen itself found in the message (the NLU's reading, else screened now), without the
+    classifier's intent."""
+    stored = latest_message.get(SAFETY_READING)
+    text = str(latest_message.get("text") or "")[:MAX_TEXT_CHARS]
+    return safety.SafetyReading.from_dict(stored) if isinstance(stored, dict) else safety.screen(text)
 
 
 def _dose_topics(reading: safety.SafetyReading, last_topic: Optional[str]) -> List[str]:

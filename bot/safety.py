@@ -131,15 +131,14 @@ class SafetyScreen:
         reading = SafetyReading(tuple(concerns), classes, substances, out_of_scope, refers_back)
         return self.in_light_of(reading, last_topic)
 
-    def asks_an_amount_of(self, text: str, last_topic: str | None) -> bool:
-        """Whether a message naming no medicine, substance or dose asks an amount of what the answer just
-        given was about, when that has no dose (data/safety_screen.yml's `amount_topics`): "how many hours
-        should I aim for?" after the answer about sleep."""
+    def asks_an_amount_of(self, text: str, screened: SafetyReading, last_topic: str | None) -> bool:
+        """Whether a message naming no medicine, substance or dose (`screened`, its reading by `screen`)
+        asks an amount of what the answer just given was about, when that has no dose (`amount_topics` in
+        data/safety_screen.yml): "how many hours should I aim for?" after the answer about sleep."""
         if last_topic not in self.amount_topics:
             return False
         normalised = self.speller.normalise(text)
-        reading = self.screen(text)
-        if DOSE in reading or reading.medicine_classes or reading.substances:
+        if DOSE in screened or screened.medicine_classes or screened.substances:
             return False
         if self.medicines.search(normalised):
             return False

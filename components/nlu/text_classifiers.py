@@ -171,8 +171,8 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
                     lowest = min(scores.values()) - 1.0
                     scores = {label: lowest if label in set_aside else s for label, s in scores.items()}
                     ranking = rank_in_context(scores, {}, 0.0)[:RANKING_LENGTH]
-                self._set_topic(message, self._defined_first(text, ranking))
                 defined = self._defined_label(text)
+                self._set_topic(message, _defined_first(defined, ranking))
                 if scores and defined in scores:
                     # Read with the next message, the term asked about counts as much as the best match.
                     scores[defined] = max(scores.values())
@@ -180,15 +180,6 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
                 self._set_questions(message)
                 self._set_kinds_named(message)
         return messages
-
-    def _defined_first(self, text: str, ranking: List[RankedLabel]) -> List[RankedLabel]:
-        """The ranking, with the topic defining the one term a message asks the meaning of first ("what
-        does the word myoclonus mean?": myoclonus, not the kinds of it), as certain."""
-        label = self._defined_label(text)
-        if label is None:
-            return ranking
-        rest = [ranked for ranked in ranking if ranked.label != label]
-        return [RankedLabel(label, DEFINED_CONFIDENCE), *rest]
 
     def _set_aside(self, text: str) -> set[str]:
         """The topics of the subject a question sets aside ("besides ALS", "other than magnesium"): those
@@ -240,7 +231,8 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
             return
         questions = []
         for part in parts[:MAX_QUESTIONS]:
-            best = self._defined_first(part, self._topics.rank(self._intents.features.of(part), top=1))[0]
+            ranked = self._topics.rank(self._intents.features.of(part), top=1)
+            best = _defined_first(self._defined_label(part), ranked)[0]
             questions.append({TEXT: part, "topic": best.label, PREDICTED_CONFIDENCE_KEY: best.confidence})
         message.set(QUESTIONS, questions, add_to_output=True)
 
@@ -262,3 +254,13 @@ class IntentAndTopicClassifier(GraphComponent, IntentClassifier):
             ],
         }
         message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selection, add_to_output=True)
+
+
+def _defined_first(label: Optional[str], ranking: List[RankedLabel]) -> List[RankedLabel]:
+    """The ranking, with `label`, the topic defining the one term a message asks the meaning of ("what does
+    the word myoclonus mean?": myoclonus, not the kinds of it), first and certain; as it was without one."""
+    if label is None:
+        return ranking
+    rest = [ranked for ranked in ranking if ranked.label != label]
+    return [RankedLabel(label, DEFINED_CONFIDENCE), *rest]
+

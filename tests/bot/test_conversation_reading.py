@@ -358,47 +358,22 @@ def test_the_subject_a_question_sets_aside_is_told() -> None:
         ("and if the tests are normal?", "myoclonus_diagnosis_treatment", "myoclonus_diagnosis_treatment"),
         ("does that have a name", "how_long_twitching_lasts", "bfs"),
         ("is there a name for when they never stop", "fasciculations", "bfs"),
-    ],
-)
-def test_nothing_found_and_a_name_for_lasting_twitches_are_bfs(text: str, last: str, topic: str) -> None:
-    assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
-
-
-@pytest.mark.parametrize(
-    "text, last, topic",
-    [
+        # Living with it: the answer on coping, after BFS and the fears.
         ("how do people live with it", "bfs", "bfs_coping"),
         ("how do i cope with it", "als_worry", "bfs_coping"),
         ("how do people deal with it", "spasticity", "spasticity"),
-    ],
-)
-def test_living_with_it_is_the_answer_on_coping_after_bfs_and_fears(text: str, last: str, topic: str) -> None:
-    assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
-
-
-@pytest.mark.parametrize(
-    "text, last, topic",
-    [
+        # Which nerves, after a kind of twitch or stiffness.
         ("which nerves cause that", "twitch_vs_cramp_spasm_tremor", "upper_lower_motor_neurons"),
         ("is it the same nerves as the little twitches", "spasticity", "upper_lower_motor_neurons"),
         ("which nerves does it affect", "magnesium", "magnesium"),
         # Answers that say themselves when to see someone keep a question about it.
         ("when should i see someone", "cramp_fasciculation", "cramp_fasciculation"),
         ("when should i see someone", "caffeine", "when_to_see_doctor"),
-    ],
-)
-def test_which_nerves_and_when_to_see_someone_go_where_it_is_said(text: str, last: str, topic: str) -> None:
-    assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
-
-
-@pytest.mark.parametrize(
-    "text, last, topic",
-    [
+        # The side of it names nothing; catching it asks what causes it; "who do i tell" needs no "?".
         ("and the hydration side of it?", "exercise_recovery", "dehydration"),
         ("how do you catch it", "lyme_other_infections", "lyme_other_infections"),
         ("ok who do i tell", "ppi_magnesium", "ppi_magnesium"),
     ],
 )
-def test_a_side_of_it_catching_it_and_who_to_tell_are_read(text: str, last: str, topic: str) -> None:
+def test_each_kind_of_follow_up_goes_to_the_topic_the_table_names(text: str, last: str, topic: str) -> None:
     assert READING.answering_topic(READING.follow_up_aspect(text), last) == topic
-
