@@ -333,7 +333,7 @@ def carried_over(tracker: Tracker, kb: KnowledgeBase, topic: Topic) -> Topic:
     if not last or topic.id == last or not reading.switches_subject(text):
         return topic
     asked_before = str(previous_user_message(tracker).get("text") or "")[:MAX_TEXT_CHARS]
-    aspect = reading.kind_carried(last, asked_before)
+    aspect = reading.kind_carried(last, asked_before, text)
     carried = reading.carried_topic(aspect, topic.id) if aspect else None
     return kb.topics.get(carried or "", topic)
 

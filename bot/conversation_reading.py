@@ -102,6 +102,7 @@ class ConversationReading:
     conditional_openers: FrozenSet[str] = frozenset()
     definition_asking: Optional[re.Pattern[str]] = None
     definition_also: FrozenSet[str] = frozenset()
+    definition_not_with: FrozenSet[str] = frozenset()
     defined_terms: Tuple[Tuple[re.Pattern[str], str], ...] = ()
     context_weight: float = 0.0
     last_topic_boost: float = 0.0
@@ -112,6 +113,7 @@ class ConversationReading:
     others: Optional[re.Pattern[str]] = None
     excluding: Optional[re.Pattern[str]] = None
     not_excluding: Optional[re.Pattern[str]] = None
+    carrying: Optional[re.Pattern[str]] = None
     subject_max_topics: int = 3
     subject_min_uses: int = 3
     # Filled from the knowledge base when loaded (`with_vocabulary`): every word its questions use, and
@@ -356,17 +358,26 @@ class ConversationReading:
             self.switches.match(joined) or self.subject_leads.match(joined)
         )
 
-    def kind_carried(self, last_topic: str, asked_before: str) -> Optional[str]:
+    def kind_carried(self, last_topic: str, asked_before: str, switch: str = "and for") -> Optional[str]:
         """The kind of question a switch carries on ("and for myoclonus?"): the kind whose general answer
-        `last_topic` is (tests after the answer about doctors' tests), else the first kind the question
-        before showed ("how is bfs diagnosed?": tests); None when neither shows one."""
+        `last_topic` is (tests after the answer about doctors' tests), else, for a switch that says it asks
+        the same again (`carrying`: "and for myoclonus?", not "and myoclonus?", which asks about it), the
+        first kind the question before showed ("how is bfs diagnosed?": tests); None when none does."""
+        own = self._kind_shown(switch)
+        if own is not None and own not in NOT_CARRIED:
+            return own  # "what about worrying about bfs?" asks its own kind of question
         for aspect, topic in self.general_topics.items():
             if topic == last_topic:
                 return aspect
-        lowered = " ".join(words_of(asked_before))
-        shown = next((aspect for aspect, pattern in self.aspects.items() if pattern.search(lowered)), None)
+        if self.carrying is not None and not self.carrying.search(" ".join(words_of(switch))):
+            return None
+        shown = self._kind_shown(asked_before)
         # After "what kinds are there?", "what about the big jerks?" picks one kind: it asks about that.
         return None if shown in NOT_CARRIED else shown
+
+    def _kind_shown(self, text: str) -> Optional[str]:
+        lowered = " ".join(words_of(text))
+        return next((aspect for aspect, pattern in self.aspects.items() if pattern.search(lowered)), None)
 
     def carried_topic(self, aspect: str, switched_to: str) -> Optional[str]:
         """The topic answering that kind about the topic switched to, when the table names one of its own
@@ -491,7 +502,11 @@ class ConversationReading:
         for match, _ in sorted(found, key=lambda pair: -pair[0].start()):
             rest = rest[: match.start()] + " " + rest[match.end() :]
         rest = self.definition_asking.sub(" ", rest)
-        ignored = self.filler | self.refers_back | self.definition_also | self.question_words
+        # A word left that asks for more than a definition ("what symptoms with twitching mean i should see a
+        # gp") is never ignored.
+        ignored = (self.filler | self.refers_back | self.definition_also | self.question_words) - (
+            self.definition_not_with
+        )
         if any(word not in ignored for word in words_of(rest)):
             return None
         return found[0][1]
@@ -601,6 +616,7 @@ def _load(path: Path) -> ConversationReading:
         conditional_openers=frozenset(str(w).lower() for w in stories.get("conditional_openers") or ()),
         definition_asking=_phrase_pattern(definitions["asking"]) if definitions else None,
         definition_also=frozenset(str(w).lower() for w in (definitions or {}).get("also") or ()),
+        definition_not_with=frozenset(str(w).lower() for w in (definitions or {}).get("not_with") or ()),
         defined_terms=tuple(
             (_phrase_pattern(sorted(terms, key=len, reverse=True)), str(topic))
             for topic, terms in ((definitions or {}).get("terms") or {}).items()
@@ -620,6 +636,7 @@ def _load(path: Path) -> ConversationReading:
         others=_phrase_pattern(follow["others"]),
         excluding=_phrase_pattern(follow["excluding"]) if follow.get("excluding") else None,
         not_excluding=_phrase_pattern(follow["not_excluding"]) if follow.get("not_excluding") else None,
+        carrying=_phrase_pattern(follow["carrying"]) if follow.get("carrying") else None,
     )
 
 

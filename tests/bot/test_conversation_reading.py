@@ -232,6 +232,12 @@ def test_a_switch_carries_on_the_kind_of_question_before_it() -> None:
     assert READING.carried_topic("danger", "potassium") is None
     # After "what kinds are there?", "what about the big jerks?" picks one of them.
     assert READING.kind_carried("what_is_twitch", "what are the main kinds of twitch") is None
+    # Only a switch asking the same again carries it: "and magnesium?" after "what foods have potassium?"
+    # asks about magnesium, "and for magnesium?" about its foods.
+    assert READING.kind_carried("potassium", "what foods have potassium", "and magnesium?") is None
+    assert READING.kind_carried("potassium", "what foods have potassium", "and for magnesium?") == "foods"
+    # A switch asking its own kind of question carries that.
+    assert READING.kind_carried("bfs", "how is bfs diagnosed?", "and what helps myoclonus?") == "treatment"
 
 
 def test_drinking_enough_is_about_fluids_not_food() -> None:
@@ -320,6 +326,7 @@ def test_asking_for_others_of_the_kind_is_told() -> None:
         ("what are the types of myoclonus", None),
         ("what is bfs vs als", None),
         ("my leg has myoclonus what is it", None),
+        ("what symptoms with twitching mean i should see a gp", None),  # "mean" here asks when to go
     ],
 )
 def test_a_question_asking_only_what_a_term_means_gets_the_topic_defining_it(text: str, topic: str) -> None:
