@@ -71,7 +71,8 @@ MEDICAL_OUT_OF_SCOPE_INTENT = CONCERN_INTENTS[safety.MEDICAL_OUT_OF_SCOPE]
 CHECK_IN_STARTS = {"describe_symptoms", "check_symptoms"}
 # What the classifier reads as the person telling something: a follow-up that tells nothing of them ("what
 # about family history?") is a question.
-READ_AS_TELLING = CHECK_IN_STARTS | {"inform"}
+INFORM_INTENT = "inform"
+READ_AS_TELLING = CHECK_IN_STARTS | {INFORM_INTENT}
 DIARY_HOW_LONG = "diary_how_long"
 STOP_INTENT = "stop"
 # Intents whose actions hear fear themselves before they answer: the classifier's reading stands.
@@ -160,6 +161,11 @@ def _read_in_conversation(message: Message, text: str) -> None:
         if current != FAQ_INTENT:
             message.set(CLASSIFIED_AS, current, add_to_output=True)
         _override_intent(message, FAQ_INTENT)
+    elif current == INFORM_INTENT and _asks_about_it(reading, text):
+        # "does family history matter?": a question about what the check-in asks of, not an answer to it
+        # (a request to be checked, "could you check me over?", is still one).
+        message.set(CLASSIFIED_AS, current, add_to_output=True)
+        _override_intent(message, FAQ_INTENT)
     elif current == STOP_INTENT and _asks_about_stopping(reading, text) and reading.subjects_named(text):
         # "will it stop if i quit?": about the twitching and what the person might give up.
         message.set(CLASSIFIED_AS, current, add_to_output=True)
@@ -198,9 +204,21 @@ def _asks_about_stopping(reading: ConversationReading, text: str) -> bool:
 
 
 def _asks_about_it(reading: ConversationReading, text: str) -> bool:
-    """"what about family history?": a question moving to a subject, of nobody in particular; what it names
-    is what it asks about, not something it tells of the writer ("and my calf has twitched for weeks")."""
-    return reading.asks(text) and reading.switches_subject(text) and not reading.speaks_of_themselves(text)
+    """"what about family history?", "does family history matter?": a question moving to a subject, or one
+    sentence opening as a question, of nobody in particular; what it names is what it asks about, not
+    something it tells of the writer ("and my calf has twitched for weeks", "how long? about 3 weeks") or
+    of someone else ("does it matter that my dad had als?")."""
+    if not reading.asks(text) or reading.speaks_of_themselves(text):
+        return False
+    if reading.switches_subject(text):
+        return True
+    words = words_of(text)
+    one_question = len(reading.question_parts(text)) == 1 and not re.search(r"[?.!]+(?=\s*\S)", text)
+    return (
+        one_question
+        and words[0] in WH_WORDS | reading.question_words
+        and not set(words) & reading.someone_else
+    )
 
 
 def _tells_anything(message: Message) -> bool:

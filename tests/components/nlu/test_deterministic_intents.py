@@ -118,3 +118,19 @@ def test_a_message_only_denying_findings_is_a_no_when_the_classifier_could_not_p
     DeterministicIntents.create({}, None, None, None).process([asked])  # type: ignore[arg-type]
     assert asked.get(INTENT)["name"] != "deny"
 
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # A question about what the check-in asks of, of nobody in particular: the FAQ action's.
+        ("does family history matter", "faq"),
+        ("is family history important?", "faq"),
+        # An answer to the check-in, even with a question in it, stays an answer.
+        ("does it matter that my dad had als", "inform"),
+        ("i think my mum had something like that, does it matter?", "inform"),
+        ("both legs?", "inform"),
+    ],
+)
+def test_a_question_the_classifier_read_as_an_answer_is_a_question(text: str, intent: str) -> None:
+    assert parsed(text, intent="inform").get(INTENT)["name"] == intent
