@@ -71,6 +71,8 @@ MEDICAL_OUT_OF_SCOPE_INTENT = CONCERN_INTENTS[safety.MEDICAL_OUT_OF_SCOPE]
 CHECK_IN_STARTS = {"describe_symptoms", "check_symptoms"}
 # What the classifier reads as the person telling something: a follow-up that tells nothing of them ("what
 # about family history?") is a question.
+# An intent's name then "{": a payload the channels could not read, passed on as words (components/channels/).
+BROKEN_PAYLOAD = re.compile(r"\s*/?[A-Za-z0-9_-]+\{")
 INFORM_INTENT = "inform"
 READ_AS_TELLING = CHECK_IN_STARTS | {INFORM_INTENT}
 DIARY_HOW_LONG = "diary_how_long"
@@ -103,6 +105,11 @@ class DeterministicIntents(StatelessComponent):
             command = command_in(text)
             if command:
                 _override_intent(message, command)
+                continue
+            if BROKEN_PAYLOAD.match(text) and not reading.concerns:
+                # What is left of a button payload that could not be read ("inform{bad"): nobody asked
+                # anything, so whatever topic its words happen to be near is no answer.
+                _override_intent(message, FALLBACK_INTENT)
                 continue
             current = _intent(message)
             if reading.concerns:

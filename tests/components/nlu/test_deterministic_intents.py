@@ -134,3 +134,10 @@ def test_a_message_only_denying_findings_is_a_no_when_the_classifier_could_not_p
 )
 def test_a_question_the_classifier_read_as_an_answer_is_a_question(text: str, intent: str) -> None:
     assert parsed(text, intent="inform").get(INTENT)["name"] == intent
+
+
+def test_what_is_left_of_a_payload_that_could_not_be_read_is_no_question() -> None:
+    assert parsed("inform{bad", intent="faq").get(INTENT)["name"] == "nlu_fallback"
+    assert parsed('faq{"topic": 3', intent="faq").get(INTENT)["name"] == "nlu_fallback"
+    # What the screen finds still comes first.
+    assert parsed("inform{bad i want to end my life", intent="faq").get(INTENT)["name"] == "crisis"
