@@ -358,8 +358,9 @@ class ConversationReading:
             self.switches.match(joined) or self.subject_leads.match(joined)
         )
 
-    def kind_carried(self, last_topic: str, asked_before: str, switch: str = "and for") -> Optional[str]:
-        """The kind of question a switch carries on ("and for myoclonus?"): the kind whose general answer
+    def kind_carried(self, last_topic: str, asked_before: str, switch: str) -> Optional[str]:
+        """The kind of question the `switch` carries on ("and for myoclonus?"): the kind it shows itself, else
+        the kind whose general answer
         `last_topic` is (tests after the answer about doctors' tests), else, for a switch that says it asks
         the same again (`carrying`: "and for myoclonus?", not "and myoclonus?", which asks about it), the
         first kind the question before showed ("how is bfs diagnosed?": tests); None when none does."""

@@ -285,6 +285,25 @@ def test_a_subject_set_aside_is_not_answered_again(assistant: Assistant) -> None
     assert not {"magnesium", "magnesium_foods_forms", "ppi_magnesium"} & set(answered_topics(reply))
 
 
+@pytest.mark.parametrize(
+    ("first", "follow_up", "topic"),
+    [
+        # A switch asks about the subject itself; "and for ..." asks the question before again.
+        ("what foods have potassium", "and magnesium?", "magnesium"),
+        ("what foods have potassium", "and for magnesium?", "magnesium_foods_forms"),
+        # A question about what the check-in asks of is answered, not taken for the start of a check-in.
+        ("when should i see a doctor about twitching", "does family history matter", "when_to_see_doctor"),
+    ],
+)
+def test_a_follow_up_asks_what_its_words_say(
+    assistant: Assistant, first: str, follow_up: str, topic: str
+) -> None:
+    sender = f"switch-{uuid.uuid4().hex[:10]}"
+    say(assistant, sender, first)
+    reply = say(assistant, sender, follow_up)
+    assert answered_topics(reply)[-1:] == [topic] and CHECK_IN_OPENING not in reply
+
+
 # A realistic mix of first messages (tests/data/message_mix_heldout.yml, written apart from the training
 # data, never trained on; as in real use, its "hi"s and "thanks" are often word for word training examples):
 # the share met with "I'm not sure I understood" or "I couldn't tell which of my answers fits", the

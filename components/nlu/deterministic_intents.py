@@ -69,11 +69,11 @@ CLASSIFIED_AS = "classified_as"
 MEDICAL_OUT_OF_SCOPE_INTENT = CONCERN_INTENTS[safety.MEDICAL_OUT_OF_SCOPE]
 # A follow-up the classifier took for a description ("does it damage the muscles?", "and the eyelid one?").
 CHECK_IN_STARTS = {"describe_symptoms", "check_symptoms"}
-# What the classifier reads as the person telling something: a follow-up that tells nothing of them ("what
-# about family history?") is a question.
 # An intent's name then "{": a payload the channels could not read, passed on as words (components/channels/).
 BROKEN_PAYLOAD = re.compile(r"\s*/?[A-Za-z0-9_-]+\{")
 INFORM_INTENT = "inform"
+# What the classifier reads as the person telling something: a follow-up that tells nothing of them ("what
+# about family history?") is a question.
 READ_AS_TELLING = CHECK_IN_STARTS | {INFORM_INTENT}
 DIARY_HOW_LONG = "diary_how_long"
 STOP_INTENT = "stop"
@@ -220,12 +220,8 @@ def _asks_about_it(reading: ConversationReading, text: str) -> bool:
     if reading.switches_subject(text):
         return True
     words = words_of(text)
-    one_question = len(reading.question_parts(text)) == 1 and not re.search(r"[?.!]+(?=\s*\S)", text)
-    return (
-        one_question
-        and words[0] in WH_WORDS | reading.question_words
-        and not set(words) & reading.someone_else
-    )
+    one_sentence = not re.search(r"[?.!]+(?=\s*\S)", text) and len(reading.question_parts(text)) == 1
+    return one_sentence and words[0] in reading.question_words and not set(words) & reading.someone_else
 
 
 def _tells_anything(message: Message) -> bool:

@@ -222,16 +222,17 @@ def test_a_kind_is_found_in_the_passage_of_the_answer_that_names_it() -> None:
 
 def test_a_switch_carries_on_the_kind_of_question_before_it() -> None:
     # After the general answer about doctors' tests, "and for myoclonus?" asks about myoclonus's tests.
-    assert READING.kind_carried("doctor_tests", "what do nerve studies show") == "tests"
+    assert READING.kind_carried("doctor_tests", "what do nerve studies show", "and for myoclonus?") == "tests"
     assert READING.carried_topic("tests", "myoclonus") == "myoclonus_diagnosis_treatment"
-    # The kind the question before showed: "how is bfs diagnosed?" then "and normal myoclonus?".
-    assert READING.kind_carried("bfs", "how is bfs diagnosed?") == "tests"
+    # The kind the question before showed: "how is bfs diagnosed?" then "and for myoclonus?".
+    assert READING.kind_carried("bfs", "how is bfs diagnosed?", "and for myoclonus?") == "tests"
     # A kind the table answers with the topic itself, or with a general answer, is not carried: "and
     # fasciculations?" after "what causes eyelid twitching?" asks about fasciculations.
     assert READING.carried_topic("causes", "fasciculations") is None
     assert READING.carried_topic("danger", "potassium") is None
     # After "what kinds are there?", "what about the big jerks?" picks one of them.
-    assert READING.kind_carried("what_is_twitch", "what are the main kinds of twitch") is None
+    kinds = "what are the main kinds of twitch"
+    assert READING.kind_carried("what_is_twitch", kinds, "and for the big jerks?") is None
     # Only a switch asking the same again carries it: "and magnesium?" after "what foods have potassium?"
     # asks about magnesium, "and for magnesium?" about its foods.
     assert READING.kind_carried("potassium", "what foods have potassium", "and magnesium?") is None
