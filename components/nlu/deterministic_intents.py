@@ -72,6 +72,7 @@ CHECK_IN_STARTS = {"describe_symptoms", "check_symptoms"}
 # An intent's name then "{": a payload the channels could not read, passed on as words (components/channels/).
 BROKEN_PAYLOAD = re.compile(r"\s*/?[A-Za-z0-9_-]+\{")
 INFORM_INTENT = "inform"
+HELP_INTENT = "help"
 # What the classifier reads as the person telling something: a follow-up that tells nothing of them ("what
 # about family history?") is a question.
 READ_AS_TELLING = CHECK_IN_STARTS | {INFORM_INTENT}
@@ -177,6 +178,12 @@ def _read_in_conversation(message: Message, text: str) -> None:
         # "will it stop if i quit?": about the twitching and what the person might give up.
         message.set(CLASSIFIED_AS, current, add_to_output=True)
         _override_intent(message, FAQ_INTENT)
+    elif current == HELP_INTENT and _asks_of_a_subject_not_of_us(reading, text):
+        # "what other meds can do this?", "what habits help?": the classifier's help is for requests about the
+        # assistant; right after an answer this asks about that answer's subject (actions/faq.py), and with
+        # none before it the FAQ action still gives the help the classifier read.
+        message.set(CLASSIFIED_AS, current, add_to_output=True)
+        _override_intent(message, FAQ_INTENT)
     elif (
         (
             current in ASKS_ABOUT_A_SUBJECT
@@ -188,6 +195,15 @@ def _read_in_conversation(message: Message, text: str) -> None:
     ):
         message.set(CLASSIFIED_AS, current, add_to_output=True)
         _override_intent(message, FAQ_INTENT)
+
+
+def _asks_of_a_subject_not_of_us(reading: ConversationReading, text: str) -> bool:
+    """A short question, or a message pointing back ("other meds that do this"), that names a subject and
+    says nothing to or of the assistant ("what can you tell me about magnesium?" is to it)."""
+    words = set(words_of(text))
+    if not reading.subjects_named(text) or words & reading.addressed_to_us:
+        return False
+    return reading.asks(text) or bool(words & reading.refers_back)
 
 
 def _opens_with_a_subject(text: str) -> bool:

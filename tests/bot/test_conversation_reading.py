@@ -50,6 +50,15 @@ def test_every_topic_the_follow_up_table_names_exists() -> None:
         ("who could i ask about it", "who_to_see"),
         ("what tests would a neurologist do for it", "tests"),
         ("and the other one causes what", "causes"),
+        # How it is checked is tests; whether or when to have it checked is whom to see, and when.
+        ("how do i get it checked", "tests"),
+        ("how is it checked", "tests"),
+        ("when should you get it checked", "who_to_see"),
+        ("when does that need checking", "who_to_see"),
+        ("who do you ask about it", "who_to_see"),
+        # Its name, however it is asked for.
+        ("whats the medical name for those", "name"),
+        ("what's the proper term for it", "name"),
     ],
 )
 def test_a_short_follow_up_is_read_as_its_kind(text: str, aspect: str) -> None:
