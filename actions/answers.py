@@ -347,16 +347,28 @@ def _topic_named(kb: KnowledgeBase, subject: List[str]) -> Optional[Topic]:
     return named[0] if len(named) == 1 else None
 
 
+# The replies saying the assistant did not follow (actions/faq.py, send_unsure): a turn that got only these
+# leaves the conversation where it was.
+UNSURE_RESPONSES = frozenset({"utter_closest_topics", "utter_did_you_mean"})
+
+
 def answered_just_before(tracker: Tracker) -> bool:
     """Whether the assistant's last turn, before this message, answered a topic: it set `last_topic`
-    (an FAQ answer, the brief answer before a check-in, an answer given in the middle of one)."""
+    (an FAQ answer, the brief answer before a check-in, an answer given in the middle of one). A turn in
+    between that the assistant did not follow ("7 in 10?? srsly": "I'm not sure I understood") is looked
+    through: "when to worry though?" after it is still about the answer before."""
     seen_this_message = False
+    unsure: Optional[bool] = None  # whether every reply of the turn looked at said it did not follow
     for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_this_message:
+        kind = event.get("event")
+        if kind == "user":
+            if seen_this_message and not unsure:
                 return False
-            seen_this_message = True
-        elif seen_this_message and event.get("event") == "slot" and event.get("name") == LAST_TOPIC_SLOT:
+            seen_this_message, unsure = True, None
+        elif seen_this_message and kind == "bot":
+            said = (event.get("metadata") or {}).get("utter_action")
+            unsure = unsure is not False and said in UNSURE_RESPONSES
+        elif seen_this_message and kind == "slot" and event.get("name") == LAST_TOPIC_SLOT:
             return event.get("value") is not None
     return False
 

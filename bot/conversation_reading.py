@@ -98,6 +98,7 @@ class ConversationReading:
     addressed_to_us: FrozenSet[str] = frozenset()
     question_openers: FrozenSet[str] = frozenset()
     kind_refs: FrozenSet[str] = frozenset()
+    hedges: FrozenSet[str] = frozenset()
     requests: Optional[re.Pattern[str]] = None
     conditional_openers: FrozenSet[str] = frozenset()
     definition_asking: Optional[re.Pattern[str]] = None
@@ -156,10 +157,11 @@ class ConversationReading:
         if not words or len(words) > self.max_words or any(places):
             return None  # "why does my thumb twitch?" names a place: a question of its own
         lowered = " ".join(words)
-        found = [aspect for aspect, pattern in self.aspects.items() if pattern.search(lowered)]
+        readings = self._read_plainly(words)
+        found = [aspect for aspect, pattern in self.aspects.items() if _shown(pattern, readings)]
         own_words = set(self.aspect_words)
         for aspect in found:
-            own_words.update(match.group(0) for match in self.aspects[aspect].finditer(lowered))
+            own_words.update(m.group(0) for text in readings for m in self.aspects[aspect].finditer(text))
         ignored = self.filler | self.refers_back | own_words
         content = [word for word in words if word not in ignored]
         if not self.known_words:  # no vocabulary: every other word is a subject
@@ -215,20 +217,20 @@ class ConversationReading:
     def general_topic(self, text: str) -> Optional[str]:
         """The topic that answers, in general, the kind of question `text` asks ("why does my thumb
         twitch?": causes), for a question the retrieval could not place; None when it shows no kind."""
-        lowered = " ".join(words_of(text))
+        readings = self._read_plainly(words_of(text))
         for aspect, pattern in self.aspects.items():
-            if aspect in self.general_topics and pattern.search(lowered):
+            if aspect in self.general_topics and _shown(pattern, readings):
                 return self.general_topics[aspect]
         return None
 
     def general_topics_shown(self, text: str) -> Dict[str, str]:
         """The general topic of every kind of question `text` shows, with that kind ("how common is bfs
         then": {"how_common": "how_common"})."""
-        lowered = " ".join(words_of(text))
+        readings = self._read_plainly(words_of(text))
         return {
             self.general_topics[aspect]: aspect
             for aspect, pattern in self.aspects.items()
-            if aspect in self.general_topics and pattern.search(lowered)
+            if aspect in self.general_topics and _shown(pattern, readings)
         }
 
     def is_short(self, text: str) -> bool:
@@ -377,8 +379,14 @@ class ConversationReading:
         return None if shown in NOT_CARRIED else shown
 
     def _kind_shown(self, text: str) -> Optional[str]:
-        lowered = " ".join(words_of(text))
-        return next((aspect for aspect, pattern in self.aspects.items() if pattern.search(lowered)), None)
+        readings = self._read_plainly(words_of(text))
+        return next((aspect for aspect, pattern in self.aspects.items() if _shown(pattern, readings)), None)
+
+    def _read_plainly(self, words: List[str]) -> Tuple[str, ...]:
+        """The words as written and without the hedges ("what would the neurologist actually do?" reads as
+        "what would the neurologist do?"), for matching the phrases of a kind of follow-up."""
+        plain = [word for word in words if word not in self.hedges]
+        return (" ".join(words), " ".join(plain)) if len(plain) < len(words) else (" ".join(words),)
 
     def carried_topic(self, aspect: str, switched_to: str) -> Optional[str]:
         """The topic answering that kind about the topic switched to, when the table names one of its own
@@ -558,6 +566,10 @@ class ConversationReading:
 LONG_SENTENCE_WORDS = 20
 
 
+def _shown(pattern: re.Pattern[str], readings: Iterable[str]) -> bool:
+    return any(pattern.search(text) for text in readings)
+
+
 def passage_naming(answer: str, kind: List[str]) -> Optional[str]:
     """The sentence of an answer, or the clause of a long one, that names the kind ("sleep" in the answer
     about the kinds of myoclonus: "Sleep myoclonus happens as you drift off..."); None when none does. A
@@ -626,6 +638,7 @@ def _load(path: Path) -> ConversationReading:
         min_question_words=int(two["min_words"]),
         addressed_to_us=frozenset(str(w).lower() for w in follow["addressed_to_us"]),
         kind_refs=frozenset(str(w).lower() for w in follow["kind_refs"]),
+        hedges=frozenset(str(w).lower() for w in follow.get("hedges") or ()),
         subject_max_topics=int(follow["subject_max_topics"]),
         subject_min_uses=int(follow["subject_min_uses"]),
         context_weight=float(follow["context_weight"]),

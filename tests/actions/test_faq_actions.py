@@ -467,3 +467,36 @@ def test_what_else_helps_after_an_answer_that_said_what_helps_is_the_general_ans
     tracker.latest_message["follow_up"] = "treatment"
     [message] = run(ActionAnswerFaq(), tracker).messages
     assert message["text"].startswith(KB.topics["sleep"].answer)
+
+
+def tracker_after_an_answer_and_a_reply(answered: str, reply: str, text: str, follow_up: str) -> Tracker:
+    """An answer about `answered`, then a turn the assistant met with the response `reply`, then `text`."""
+    tracker = tracker_after(text, topic_ranking=[("twitching_at_rest", 0.4)])
+    tracker.latest_message["follow_up"] = follow_up
+    events = [
+        {"event": "user", "text": "an earlier question"},
+        {"event": "slot", "name": "last_topic", "value": answered},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "7 in 10?? srsly"},
+        {"event": "action", "name": "action_suggest_topics"},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": reply}},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+    return Tracker("someone", {"last_topic": answered}, tracker.latest_message, events, False, None, {},
+                   "action_listen")
+
+
+def test_a_turn_the_assistant_did_not_follow_leaves_the_conversation_where_it_was() -> None:
+    """"when 2 worry tho" after "I'm not sure I understood", itself after the answer on how common twitching
+    is, follows up that answer: when to see a doctor."""
+    tracker = tracker_after_an_answer_and_a_reply("how_common", "utter_did_you_mean", "when 2 worry tho",
+                                                  "who_to_see")
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert message["text"].startswith(KB.topics["when_to_see_doctor"].answer)
+    # A reply of another kind in between (what the assistant covers) ends the follow-up: the message is
+    # read alone.
+    tracker = tracker_after_an_answer_and_a_reply("how_common", "utter_out_of_scope", "when 2 worry tho",
+                                                  "who_to_see")
+    [message] = run(ActionAnswerFaq(), tracker).messages
+    assert not message.get("text", "").startswith(KB.topics["when_to_see_doctor"].answer)

@@ -277,6 +277,22 @@ def test_text_speak_is_read_as_the_words_meant() -> None:
     assert words_of("i drink 4 coffees") == ["i", "drink", "4", "coffees"]
     assert words_of("2 weeks b4 i go") == ["2", "weeks", "before", "i", "go"]
     assert READING.follow_up_aspect("how 2 stop em") == "treatment"
+    assert words_of("when 2 worry tho") == ["when", "to", "worry", "though"]
+    assert words_of("n the stiffness w ms") == ["and", "the", "stiffness", "with", "ms"]
+    assert READING.follow_up_aspect("when 2 worry tho") == "who_to_see"
+
+
+@pytest.mark.parametrize(
+    ("text", "aspect"),
+    [
+        # "~" stands for a word or two; a hedge between is read past.
+        ("what would the neurologist actually do?", "tests"),
+        ("how do they actually test for it", "tests"),
+        ("why does it even happen", "causes"),
+    ],
+)
+def test_hedges_change_nothing_of_the_kind_of_follow_up(text: str, aspect: str) -> None:
+    assert READING.follow_up_aspect(text) == aspect
 
 
 def test_what_the_answer_just_given_leads_to_is_asked_of_it() -> None:
