@@ -39,7 +39,9 @@ WHERE = frozenset({"location", "side"})
 
 
 def words_of(text: str) -> List[str]:
-    """The words of a message, lowercased, with text-speak read as the words meant ("how 2 stop em")."""
+    """The words of a message, lowercased, with text-speak read as the words meant ("how 2 stop em") and
+    without a lead-in that only says a question is coming ("i guess what i'm asking is whether it goes
+    away": "whether it goes away")."""
     words = _WORD.findall(text.lower().replace("\u2019", "'"))
     speak, digits = _text_speak()
     read = []
@@ -50,7 +52,20 @@ def words_of(text: str) -> List[str]:
             if before in digit.get("after", ()) or after in digit.get("before", ()):
                 word = digit["word"]
         read.append(speak.get(word, word))
-    return read
+    return _without_lead_ins(read)
+
+
+def _without_lead_ins(words: List[str]) -> List[str]:
+    leading, trailing = _lead_ins()
+    for lead in leading:  # longest first
+        if len(words) > len(lead) and tuple(words[: len(lead)]) == lead:
+            words = words[len(lead) :]
+            break
+    for tail in trailing:
+        if len(words) > len(tail) and tuple(words[-len(tail) :]) == tail:
+            words = words[: -len(tail)]
+            break
+    return words
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,6 +74,18 @@ def _text_speak() -> Tuple[Dict[str, str], Dict[str, Dict[str, Any]]]:
     words = {str(k).lower(): str(v).lower() for k, v in (raw.get("words") or {}).items()}
     digits = {str(k): dict(v) for k, v in (raw.get("digits") or {}).items()}
     return words, digits
+
+
+@functools.lru_cache(maxsize=1)
+def _lead_ins() -> Tuple[Tuple[Tuple[str, ...], ...], Tuple[Tuple[str, ...], ...]]:
+    """The lead-ins and the tails of data/conversation_reading.yml as word tuples, longest first."""
+    raw = yaml.safe_load(READING_FILE.read_text(encoding="utf-8"))["follow_ups"].get("lead_ins") or {}
+
+    def tuples(phrases: List[str]) -> Tuple[Tuple[str, ...], ...]:
+        found = {tuple(_WORD.findall(str(p).lower())) for p in phrases or ()}
+        return tuple(sorted((t for t in found if t), key=len, reverse=True))
+
+    return tuples(raw.get("leading")), tuples(raw.get("trailing"))
 
 
 # In a phrase, "~" stands for one or two words of any kind: "what would ~ do" matches "what would the
@@ -167,7 +194,7 @@ class ConversationReading:
         if not self.known_words:  # no vocabulary: every other word is a subject
             subject = content
         else:
-            subject = [w for w in content if w in self.subject_words]
+            subject = [w for w in content if self.names_a_subject(w)]
             if self.switches.match(lowered) and content:
                 # "what about meds?" asks about meds, "what about pizza?" about something no topic knows.
                 return None
@@ -283,7 +310,13 @@ class ConversationReading:
         """The words of a short message that name a subject ("gym" in "could the gym be why?")."""
         if not self.is_short(text):
             return []
-        return [word for word in words_of(text) if word in self.subject_words]
+        return [word for word in words_of(text) if self.names_a_subject(word)]
+
+    def names_a_subject(self, word: str) -> bool:
+        """A subject word, or the plural of one ("coffees", "bananas")."""
+        if word in self.subject_words:
+            return True
+        return word not in self.filler and singular(word) in self.subject_words
 
     def led_to(self, text: str) -> List[str]:
         """"can it turn into als?", "so it wont become ms?" ask whether what was answered leads to another
@@ -308,6 +341,9 @@ class ConversationReading:
         if not self.is_short(text):
             return []
         ignored = self.filler | self.refers_back | self.kind_refs | self.aspect_words
+        mentioned = self._named_as_mentioned(words, ignored)
+        if mentioned:
+            return mentioned
         # "the <one to three words> one", or "the one (you mentioned) about <words>": "which one hurts?"
         # asks which, and names no kind.
         for start, word in enumerate(words):
@@ -331,6 +367,23 @@ class ConversationReading:
         rest = [w for w in named if w not in ignored]
         # "and the runner?"; "and the jerks when nodding off?" asks more than which one.
         return rest if len(rest) == 1 else []
+
+    def _named_as_mentioned(self, words: List[str], ignored: FrozenSet[str]) -> List[str]:
+        """"that syndrome you mentioned", "the vitamin you talked about", "you mentioned easing stress": the
+        words naming what the answer said (one to three), else none."""
+        for at, word in enumerate(words):
+            if word not in self.mentioning or at == 0 or words[at - 1] not in ("you", "u"):
+                continue
+            before = words[max(0, at - 4) : at - 1]
+            pointers = [i for i, w in enumerate(before) if w in ("the", "that", "this", "those")]
+            pointer = pointers[-1] if pointers else None
+            if pointer is not None:
+                named = [w for w in before[pointer + 1 :] if w not in ignored and w not in self.mentioning]
+            else:
+                named = [w for w in words[at + 1 : at + 4] if w not in ignored and w not in self.mentioning]
+            if named:
+                return named
+        return []
 
     def subject_text(self, text: str) -> Optional[str]:
         """For a short message that moves to a subject ("what about magnesium specifically?", "tell me more

@@ -40,6 +40,7 @@ FOLLOW_UPS_DEV11 = yaml.safe_load((DATA / "follow_ups_dev11.yml").read_text(enco
 FOLLOW_UPS_DEV12 = yaml.safe_load((DATA / "follow_ups_dev12.yml").read_text(encoding="utf-8"))["exchanges"]
 FOLLOW_UPS_DEV13 = yaml.safe_load((DATA / "follow_ups_dev13.yml").read_text(encoding="utf-8"))["exchanges"]
 FOLLOW_UPS_DEV14 = yaml.safe_load((DATA / "follow_ups_dev14.yml").read_text(encoding="utf-8"))["exchanges"]
+FOLLOW_UPS_DEV15 = yaml.safe_load((DATA / "follow_ups_dev15.yml").read_text(encoding="utf-8"))["exchanges"]
 CHECK_IN_OPENING = check_in().intro.split(".")[0]
 EMERGENCY = "call your emergency number"
 # The figures issue 16 asks for.
@@ -81,6 +82,7 @@ def test_no_held_out_message_is_a_training_example() -> None:
     exchanges = FOLLOW_UPS + FOLLOW_UPS_DEV + FOLLOW_UPS_DEV2 + FOLLOW_UPS_DEV3 + FOLLOW_UPS_DEV4
     exchanges += FOLLOW_UPS_DEV5 + FOLLOW_UPS_DEV6 + FOLLOW_UPS_DEV7 + FOLLOW_UPS_DEV8 + FOLLOW_UPS_DEV9
     exchanges += FOLLOW_UPS_DEV10 + FOLLOW_UPS_DEV11 + FOLLOW_UPS_DEV12 + FOLLOW_UPS_DEV13 + FOLLOW_UPS_DEV14
+    exchanges += FOLLOW_UPS_DEV15
     held_out += [turn["text"] for exchange in exchanges for turn in exchange["turns"]]
     assert [text for text in held_out if text.lower().strip() in trained] == []
 
@@ -164,6 +166,7 @@ def test_short_follow_ups_are_answered_about_the_topic_just_answered(assistant: 
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV12, "twelfth development set")
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV13, "thirteenth development set")
     follow_up_accuracy(assistant, FOLLOW_UPS_DEV14, "fourteenth development set")
+    follow_up_accuracy(assistant, FOLLOW_UPS_DEV15, "fifteenth development set (written to be harder)")
     gate = follow_up_accuracy(
         assistant, FOLLOW_UPS, f"held-out gate (issue 16 asks {MIN_FOLLOW_UPS})", show_misses=False
     )

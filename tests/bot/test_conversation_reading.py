@@ -304,6 +304,35 @@ def test_what_the_answer_just_given_leads_to_is_asked_of_it() -> None:
 def test_the_one_you_mentioned_names_its_kind_after_it() -> None:
     assert READING.kind_words("the one you mentioned about minerals") == ["minerals"]
     assert READING.kind_words("the runner example, what was going on there") == ["runner"]
+    # What the answer was said to have named is the kind ("that syndrome you mentioned").
+    assert READING.kind_words("that syndrome you mentioned, what is it") == ["syndrome"]
+    assert READING.kind_words("the vitamin you talked about") == ["vitamin"]
+    assert READING.kind_words("you mentioned easing stress, any methods?") == ["easing", "stress"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("I guess what I'm asking is whether it goes away", ["whether", "it", "goes", "away"]),
+        ("so that's not twitching, if I follow you", ["so", "that's", "not", "twitching"]),
+        ("my question is how common it is", ["how", "common", "it", "is"]),
+        # A lead-in alone is what was said.
+        ("i guess", ["i", "guess"]),
+    ],
+)
+def test_a_lead_in_that_only_says_a_question_is_coming_is_read_past(text: str, words: list[str]) -> None:
+    assert words_of(text) == words
+
+
+def test_a_lead_in_leaves_the_kind_of_follow_up_its_question_shows() -> None:
+    assert READING.follow_up_aspect("I guess what I'm asking is whether it goes away") == "duration"
+    assert READING.follow_up_aspect("basically is it dangerous") == "danger"
+
+
+def test_the_plural_of_a_subject_names_it() -> None:
+    """"five coffees a day" names coffee: not a follow-up about foods because "drink" is in it."""
+    assert READING.subjects_named("i drink five coffees a day, could that be it") == ["coffees"]
+    assert READING.follow_up_aspect("i drink five coffees a day, could that be it") is None
 
 
 @pytest.mark.parametrize(
