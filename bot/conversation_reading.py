@@ -28,6 +28,9 @@ SAME = "same"
 WH_WORDS = frozenset(
     {"what", "whats", "what's", "wat", "wut", "how", "hows", "how's", "why", "y", "which", "when", "where"}
 )
+# What a polite lead-in ("could you tell me...") is read past before: what is asked.
+ASKED_AFTER = WH_WORDS | {"whether", "if", "who", "is", "are", "does", "do", "can", "could", "would", "will",
+                          "should"}
 # A follow-up showing no kind of its own ("why though?"): answered by the topic just answered.
 MORE = "more"
 # Kinds of question a switch does not carry on: it names one of the kinds asked for, or asks for more.
@@ -56,9 +59,13 @@ def words_of(text: str) -> List[str]:
 
 
 def _without_lead_ins(words: List[str]) -> List[str]:
-    leading, trailing = _lead_ins()
+    leading, trailing, asking = _lead_ins()
     for lead in leading:  # longest first
         if len(words) > len(lead) and tuple(words[: len(lead)]) == lead:
+            words = words[len(lead) :]
+            break
+    for lead in asking:
+        if len(words) > len(lead) and tuple(words[: len(lead)]) == lead and words[len(lead)] in ASKED_AFTER:
             words = words[len(lead) :]
             break
     for tail in trailing:
@@ -77,7 +84,7 @@ def _text_speak() -> Tuple[Dict[str, str], Dict[str, Dict[str, Any]]]:
 
 
 @functools.lru_cache(maxsize=1)
-def _lead_ins() -> Tuple[Tuple[Tuple[str, ...], ...], Tuple[Tuple[str, ...], ...]]:
+def _lead_ins() -> Tuple[Tuple[Tuple[str, ...], ...], ...]:
     """The lead-ins and the tails of data/conversation_reading.yml as word tuples, longest first."""
     raw = yaml.safe_load(READING_FILE.read_text(encoding="utf-8"))["follow_ups"].get("lead_ins") or {}
 
@@ -85,7 +92,7 @@ def _lead_ins() -> Tuple[Tuple[Tuple[str, ...], ...], Tuple[Tuple[str, ...], ...
         found = {tuple(_WORD.findall(str(p).lower())) for p in phrases or ()}
         return tuple(sorted((t for t in found if t), key=len, reverse=True))
 
-    return tuples(raw.get("leading")), tuples(raw.get("trailing"))
+    return tuples(raw.get("leading")), tuples(raw.get("trailing")), tuples(raw.get("asking"))
 
 
 # In a phrase, "~" stands for one or two words of any kind: "what would ~ do" matches "what would the
@@ -627,7 +634,8 @@ def passage_naming(answer: str, kind: List[str]) -> Optional[str]:
     """The sentence of an answer, or the clause of a long one, that names the kind ("sleep" in the answer
     about the kinds of myoclonus: "Sleep myoclonus happens as you drift off..."); None when none does. A
     plural names its singular too ("eyelid", "eyelids")."""
-    wanted = {singular(word) for word in kind if len(word) > 2}
+    # "the d one" after the answer on vitamins B12 and D: a letter or a short name counts as well.
+    wanted = {singular(word) for word in kind if len(word) > 2} | {word for word in kind if len(word) <= 2}
     if not wanted:
         return None
     for sentence in _SENTENCE_END.split(answer):

@@ -318,6 +318,9 @@ def test_the_one_you_mentioned_names_its_kind_after_it() -> None:
         ("my question is how common it is", ["how", "common", "it", "is"]),
         # A lead-in alone is what was said.
         ("i guess", ["i", "guess"]),
+        # Asked politely: read past before what is asked, kept before a subject.
+        ("could you tell me whether it harms the muscles", ["whether", "it", "harms", "the", "muscles"]),
+        ("can you tell me about magnesium", ["can", "you", "tell", "me", "about", "magnesium"]),
     ],
 )
 def test_a_lead_in_that_only_says_a_question_is_coming_is_read_past(text: str, words: list[str]) -> None:
@@ -327,6 +330,30 @@ def test_a_lead_in_that_only_says_a_question_is_coming_is_read_past(text: str, w
 def test_a_lead_in_leaves_the_kind_of_follow_up_its_question_shows() -> None:
     assert READING.follow_up_aspect("I guess what I'm asking is whether it goes away") == "duration"
     assert READING.follow_up_aspect("basically is it dangerous") == "danger"
+
+
+@pytest.mark.parametrize(
+    ("text", "aspect"),
+    [
+        ("is it easy 2 fix", "treatment"),
+        ("Could you tell me whether it does any lasting harm to the muscles?", "muscles"),
+        ("and wat's behind it for most ppl", "causes"),
+    ],
+)
+def test_words_saying_how_easy_or_lasting_name_no_subject(text: str, aspect: str) -> None:
+    assert READING.follow_up_aspect(text) == aspect
+
+
+def test_same_question_for_a_subject_is_a_switch_carrying_the_question_before() -> None:
+    assert READING.switched_to("same question for magnesium") == ["magnesium"]
+    carried = READING.kind_carried("potassium", "wat foods r high in it", "same question for magnesium")
+    assert carried == "foods"
+
+
+def test_a_short_name_of_a_kind_finds_its_passage() -> None:
+    """"the D one" after the answer on vitamins B12 and D."""
+    answer = "Low vitamin B12 can hurt the nerves. Low vitamin D leaves calcium short, so muscles twitch."
+    assert passage_naming(answer, ["d"]) == "Low vitamin D leaves calcium short, so muscles twitch."
 
 
 def test_the_plural_of_a_subject_names_it() -> None:
