@@ -638,13 +638,17 @@ def passage_naming(answer: str, kind: List[str]) -> Optional[str]:
     wanted = {singular(word) for word in kind if len(word) > 2} | {word for word in kind if len(word) <= 2}
     if not wanted:
         return None
+    best, most = None, 0
     for sentence in _SENTENCE_END.split(answer):
         long = len(words_of(sentence)) > LONG_SENTENCE_WORDS
         parts = re.split(r"[,;:]\s+", sentence) if long else [sentence]
         for part in parts:
-            if wanted & {singular(word) for word in words_of(part)}:
-                return part.strip()
-    return None
+            # The part naming most of the kind's words, the first of those ("sleep starts" in the answer on
+            # sleep: the sentence on sleep starts, not its first about sleep).
+            named = len(wanted & {singular(word) for word in words_of(part)})
+            if named > most:
+                best, most = part.strip(), named
+    return best
 
 
 def singular(word: str) -> str:

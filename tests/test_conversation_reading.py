@@ -298,6 +298,8 @@ def test_a_subject_set_aside_is_not_answered_again(assistant: Assistant) -> None
         ("what are hypnic jerks", "what routines help", "hypnic_jerks"),
         # Whether to have it checked is when to see someone: the answer on eyelids says so itself.
         ("why do eyelids twitch", "when should you get that checked", "eyelid_twitching"),
+        # Formal English is no sign of crisis: the classifier once took "ought I to be aiming for" for one.
+        ("does poor sleep cause twitching", "so how many hours ought i to aim for", "sleep"),
     ],
 )
 def test_a_follow_up_asks_what_its_words_say(
