@@ -338,6 +338,7 @@ def test_a_lead_in_leaves_the_kind_of_follow_up_its_question_shows() -> None:
         ("is it easy 2 fix", "treatment"),
         ("Could you tell me whether it does any lasting harm to the muscles?", "muscles"),
         ("and wat's behind it for most ppl", "causes"),
+        ("Would you mind going through what it actually does inside the muscle?", "muscles"),
     ],
 )
 def test_words_saying_how_easy_or_lasting_name_no_subject(text: str, aspect: str) -> None:
