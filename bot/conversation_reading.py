@@ -28,9 +28,6 @@ SAME = "same"
 WH_WORDS = frozenset(
     {"what", "whats", "what's", "wat", "wut", "how", "hows", "how's", "why", "y", "which", "when", "where"}
 )
-# What a polite lead-in ("could you tell me...") is read past before: what is asked.
-ASKED_AFTER = WH_WORDS | {"whether", "if", "who", "is", "are", "does", "do", "can", "could", "would", "will",
-                          "should"}
 # A follow-up showing no kind of its own ("why though?"): answered by the topic just answered.
 MORE = "more"
 # Kinds of question a switch does not carry on: it names one of the kinds asked for, or asks for more.
@@ -59,13 +56,13 @@ def words_of(text: str) -> List[str]:
 
 
 def _without_lead_ins(words: List[str]) -> List[str]:
-    leading, trailing, asking = _lead_ins()
+    leading, trailing, asking, asked = _lead_ins()
     for lead in leading:  # longest first
         if len(words) > len(lead) and tuple(words[: len(lead)]) == lead:
             words = words[len(lead) :]
             break
     for lead in asking:
-        if len(words) > len(lead) and tuple(words[: len(lead)]) == lead and words[len(lead)] in ASKED_AFTER:
+        if len(words) > len(lead) and tuple(words[: len(lead)]) == lead and words[len(lead)] in asked:
             words = words[len(lead) :]
             break
     for tail in trailing:
@@ -84,15 +81,18 @@ def _text_speak() -> Tuple[Dict[str, str], Dict[str, Dict[str, Any]]]:
 
 
 @functools.lru_cache(maxsize=1)
-def _lead_ins() -> Tuple[Tuple[Tuple[str, ...], ...], ...]:
-    """The lead-ins and the tails of data/conversation_reading.yml as word tuples, longest first."""
-    raw = yaml.safe_load(READING_FILE.read_text(encoding="utf-8"))["follow_ups"].get("lead_ins") or {}
+def _lead_ins() -> Tuple[Any, ...]:
+    """The lead-ins and the tails of data/conversation_reading.yml as word tuples, longest first, and the
+    words a polite lead-in is read past before: a question's first words ("where" too), or "if"."""
+    data = yaml.safe_load(READING_FILE.read_text(encoding="utf-8"))
+    raw = data["follow_ups"].get("lead_ins") or {}
+    asked = frozenset(str(w).lower() for w in data["own_story"]["question_words"]) | WH_WORDS | {"if"}
 
     def tuples(phrases: List[str]) -> Tuple[Tuple[str, ...], ...]:
         found = {tuple(_WORD.findall(str(p).lower())) for p in phrases or ()}
         return tuple(sorted((t for t in found if t), key=len, reverse=True))
 
-    return tuples(raw.get("leading")), tuples(raw.get("trailing")), tuples(raw.get("asking"))
+    return tuples(raw.get("leading")), tuples(raw.get("trailing")), tuples(raw.get("asking")), asked
 
 
 # In a phrase, "~" stands for one or two words of any kind: "what would ~ do" matches "what would the

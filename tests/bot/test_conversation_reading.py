@@ -59,6 +59,16 @@ def test_every_topic_the_follow_up_table_names_exists() -> None:
         # Its name, however it is asked for.
         ("whats the medical name for those", "name"),
         ("what's the proper term for it", "name"),
+        ("what to do about it", "treatment"),
+        # A hedge is read past ("~" stands for a word or two).
+        ("what would the neurologist actually do?", "tests"),
+        ("how do they actually test for it", "tests"),
+        ("why does it even happen", "causes"),
+        # How easy or lasting, and where inside, name no subject of their own.
+        ("is it easy 2 fix", "treatment"),
+        ("Could you tell me whether it does any lasting harm to the muscles?", "muscles"),
+        ("and wat's behind it for most ppl", "causes"),
+        ("Would you mind going through what it actually does inside the muscle?", "muscles"),
     ],
 )
 def test_a_short_follow_up_is_read_as_its_kind(text: str, aspect: str) -> None:
@@ -282,18 +292,6 @@ def test_text_speak_is_read_as_the_words_meant() -> None:
     assert READING.follow_up_aspect("when 2 worry tho") == "who_to_see"
 
 
-@pytest.mark.parametrize(
-    ("text", "aspect"),
-    [
-        # "~" stands for a word or two; a hedge between is read past.
-        ("what would the neurologist actually do?", "tests"),
-        ("how do they actually test for it", "tests"),
-        ("why does it even happen", "causes"),
-    ],
-)
-def test_hedges_change_nothing_of_the_kind_of_follow_up(text: str, aspect: str) -> None:
-    assert READING.follow_up_aspect(text) == aspect
-
 
 def test_what_the_answer_just_given_leads_to_is_asked_of_it() -> None:
     assert READING.led_to("can it turn into als?") == ["als"]
@@ -332,19 +330,6 @@ def test_a_lead_in_leaves_the_kind_of_follow_up_its_question_shows() -> None:
     assert READING.follow_up_aspect("basically is it dangerous") == "danger"
 
 
-@pytest.mark.parametrize(
-    ("text", "aspect"),
-    [
-        ("is it easy 2 fix", "treatment"),
-        ("Could you tell me whether it does any lasting harm to the muscles?", "muscles"),
-        ("and wat's behind it for most ppl", "causes"),
-        ("Would you mind going through what it actually does inside the muscle?", "muscles"),
-    ],
-)
-def test_words_saying_how_easy_or_lasting_name_no_subject(text: str, aspect: str) -> None:
-    assert READING.follow_up_aspect(text) == aspect
-
-
 def test_same_question_for_a_subject_is_a_switch_carrying_the_question_before() -> None:
     assert READING.switched_to("same question for magnesium") == ["magnesium"]
     carried = READING.kind_carried("potassium", "wat foods r high in it", "same question for magnesium")
@@ -355,6 +340,19 @@ def test_a_short_name_of_a_kind_finds_its_passage() -> None:
     """"the D one" after the answer on vitamins B12 and D."""
     answer = "Low vitamin B12 can hurt the nerves. Low vitamin D leaves calcium short, so muscles twitch."
     assert passage_naming(answer, ["d"]) == "Low vitamin D leaves calcium short, so muscles twitch."
+
+
+def test_the_passage_naming_most_of_the_kind_is_the_one() -> None:
+    """"those sleep starts" in the answer on sleep: the sentence on sleep starts, not its first on sleep."""
+    answer = "Poor sleep is a common trigger. Jerks as you drift off are sleep starts, a different thing."
+    named = passage_naming(answer, ["sleep", "starts"])
+    assert named == "Jerks as you drift off are sleep starts, a different thing."
+
+
+def test_drinks_after_the_answer_on_caffeine_are_in_that_answer() -> None:
+    """Its answer lists coffee, tea, energy drinks and cola; other foods go to the answer on nutrition."""
+    assert READING.answering_topic("foods", "caffeine") == "caffeine"
+    assert READING.answering_topic("foods", "sleep") == "nutrition"
 
 
 def test_the_plural_of_a_subject_names_it() -> None:
